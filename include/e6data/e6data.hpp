@@ -1,0 +1,11 @@
+#pragma once
+/// \file
+/// \brief Umbrella header of the e6data C++ connector.
+
+#include "e6data/batch.hpp"
+#include "e6data/column.hpp"
+#include "e6data/decode.hpp"
+#include "e6data/errors.hpp"
+#include "e6data/schema.hpp"
+#include "e6data/values.hpp"
+#include "e6data/vector_type.hpp"

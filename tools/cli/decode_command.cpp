@@ -1,0 +1,109 @@
+#include "decode_command.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include "e6data/decode.hpp"
+#include "table_printer.hpp"
+#include "wire/canonical_json.hpp"
+
+namespace e6data::cli {
+namespace {
+
+struct DecodeArgs {
+  std::string file;
+  bool json = false;
+  bool metadata = false;
+  std::optional<std::size_t> expect_columns;
+};
+
+// Reads the whole file ("-" is standard input). Throws std::runtime_error naming the file.
+std::string read_payload(const std::string& path) {
+  if (path == "-") {
+    std::ostringstream buffer;
+    buffer << std::cin.rdbuf();
+    return buffer.str();
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw std::runtime_error("cannot read " + path);
+  return bytes;
+}
+
+void print_batch_table(const Batch& batch) {
+  std::vector<std::string> headers;
+  for (std::size_t c = 0; c < batch.num_columns(); ++c) {
+    headers.push_back("#" + std::to_string(c) + " " + std::string(to_string(batch.column(c).type())));
+  }
+  TablePrinter table(std::move(headers));
+  for (const RowView row : batch.rows()) {
+    std::vector<std::string> cells;
+    for (std::size_t c = 0; c < row.size(); ++c) cells.push_back(row.to_string(c));
+    table.add_row(std::move(cells));
+  }
+  table.print(std::cout);
+  std::cout << "(" << batch.num_rows() << (batch.num_rows() == 1 ? " row" : " rows")
+            << (batch.is_end_of_results() ? ": end of results" : "") << ")\n";
+}
+
+void print_schema_table(const ResultSchema& schema) {
+  TablePrinter table({"name", "type", "zone", "format"});
+  for (const auto& f : schema.columns) table.add_row({f.name, f.type, f.zone, f.format});
+  table.print(std::cout);
+  std::cout << "(row count " << schema.row_count << ", " << schema.columns.size() << " fields)\n";
+}
+
+int run_decode(const DecodeArgs& args) {
+  try {
+    const std::string payload = read_payload(args.file);
+    if (args.metadata) {
+      const ResultSchema schema = decode_result_metadata(payload);
+      if (args.json) {
+        std::cout << wire::schema_to_json(schema).dump() << '\n';
+      } else {
+        print_schema_table(schema);
+      }
+    } else {
+      const Batch batch = decode_result_batch(payload, {.expected_columns = args.expect_columns});
+      if (args.json) {
+        std::cout << wire::batch_to_json(batch).dump() << '\n';
+      } else {
+        print_batch_table(batch);
+      }
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    if (args.json) {
+      std::cout << nlohmann::ordered_json{{"error", e.what()}}.dump() << '\n';
+    } else {
+      std::cerr << "e6data-cli decode: " << args.file << ": " << e.what() << '\n';
+    }
+    return 1;
+  }
+}
+
+}  // namespace
+
+void add_decode_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<DecodeArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "decode", "Decode a captured result batch (Thrift Chunk) or, with --metadata, result metadata");
+  cmd->add_option("file", args->file, "Payload file, as received; - reads standard input")
+      ->required();
+  cmd->add_flag("--json", args->json,
+                "Print the canonical JSON form ({\"rows\", \"columns\"} or {\"row_count\", "
+                "\"fields\"}); errors as {\"error\": ...}");
+  cmd->add_flag("--metadata", args->metadata, "The file is result metadata, not a result batch");
+  cmd->add_option("--expect-columns", args->expect_columns,
+                  "Check the batch against result metadata of N columns")
+      ->check(CLI::NonNegativeNumber);
+  cmd->callback([args, &exit_code] { exit_code = run_decode(*args); });
+}
+
+}  // namespace e6data::cli
