@@ -42,7 +42,10 @@ Value value_of(const t::Vector& v, VectorType type, std::size_t i) {
   const t::Data& d = v.data;
   const bool constant = v.isConstantVector;
   auto zone_of = [&](std::size_t row) -> std::string_view {
-    if (constant) return d.timeConstantData.__isset.zoneData ? d.timeConstantData.zoneData : "";
+    if (constant) {
+      if (!d.timeConstantData.__isset.zoneData) return {};
+      return d.timeConstantData.zoneData;
+    }
     if (!d.timeData.__isset.zoneData || row >= d.timeData.zoneData.size()) return "";
     return d.timeData.zoneData[row];
   };
@@ -102,7 +105,6 @@ Batch thrift_decode(std::string_view payload) {
   wire::BatchBuilder batch;
   if (payload.empty()) return std::move(batch).finish();
   const t::Chunk chunk = deserialize(payload);
-  if (chunk.size == 0) return std::move(batch).finish();
   for (const auto& vector : chunk.vectors) batch.add_column(convert(vector, chunk.size));
   return std::move(batch).finish();
 }
