@@ -61,7 +61,8 @@ Payload string_batch(std::int64_t rows) {
         continue;
       }
       std::string s(static_cast<std::size_t>(x % 41), 'a');
-      for (std::size_t i = 0; i < s.size(); ++i) s[i] = static_cast<char>('a' + (x >> (i % 50)) % 26);
+      for (std::size_t i = 0; i < s.size(); ++i)
+        s[i] = static_cast<char>('a' + (x >> (i % 50)) % 26);
       col.append_bytes(s);
     }
     batch.add_column(std::move(col).finish());
@@ -73,10 +74,10 @@ Payload string_batch(std::int64_t rows) {
 Payload mixed_batch(std::int64_t rows) {
   std::mt19937_64 rng(11);
   const std::vector<VectorType> types = {
-      VectorType::kLong,      VectorType::kInteger,     VectorType::kDouble,
-      VectorType::kString,    VectorType::kBoolean,     VectorType::kDate,
-      VectorType::kDateTime,  VectorType::kTimestampTz, VectorType::kDecimal128,
-      VectorType::kString,    VectorType::kLong,        VectorType::kFloat};
+      VectorType::kLong,     VectorType::kInteger,     VectorType::kDouble,
+      VectorType::kString,   VectorType::kBoolean,     VectorType::kDate,
+      VectorType::kDateTime, VectorType::kTimestampTz, VectorType::kDecimal128,
+      VectorType::kString,   VectorType::kLong,        VectorType::kFloat};
   const char* zones[] = {"UTC", "+05:30", "America/Los_Angeles", "Europe/Paris"};
   BatchBuilder batch;
   for (const VectorType type : types) {
@@ -163,9 +164,9 @@ void BM_Memcpy(benchmark::State& state) {
   report(state, p);
 }
 
-#define E6DATA_DECODE_BENCH(make)                                                              \
-  BENCHMARK(BM_Memcpy<make>)->Name("memcpy/" #make)->Arg(8192)->Arg(131072);                   \
-  BENCHMARK(BM_DecodeOurs<make>)->Name("ours/" #make)->Arg(8192)->Arg(131072);                 \
+#define E6DATA_DECODE_BENCH(make)                                              \
+  BENCHMARK(BM_Memcpy<make>)->Name("memcpy/" #make)->Arg(8192)->Arg(131072);   \
+  BENCHMARK(BM_DecodeOurs<make>)->Name("ours/" #make)->Arg(8192)->Arg(131072); \
   BENCHMARK(BM_DecodeThriftLibrary<make>)->Name("thrift_library/" #make)->Arg(8192)->Arg(131072)
 
 E6DATA_DECODE_BENCH(numeric_batch);

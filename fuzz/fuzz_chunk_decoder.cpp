@@ -20,7 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (batch.num_rows() > 4096) return 0;
   const std::string json = e6data::wire::batch_to_json(batch).dump();
   const std::string again =
-      e6data::wire::batch_to_json(e6data::decode_result_batch(e6data::wire::encode_chunk(batch))).dump();
+      e6data::wire::batch_to_json(e6data::decode_result_batch(e6data::wire::encode_chunk(batch)))
+          .dump();
   if (json != again) __builtin_trap();
   for (const e6data::RowView row : batch.rows()) {
     for (std::size_t c = 0; c < row.size(); ++c) (void)row.to_string(c);

@@ -12,7 +12,8 @@ std::string_view to_string(ErrorKind kind) noexcept {
   return "unknown";
 }
 
-Error::Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+Error::Error(ErrorKind kind, const std::string& message)
+    : std::runtime_error(message), kind_(kind) {}
 
 DecodeError::DecodeError(const std::string& message, std::size_t offset)
     : Error(ErrorKind::kDecode, message + " (at byte " + std::to_string(offset) + ")"),

@@ -37,7 +37,7 @@ struct Timestamp {
 /// \warning `zone` views the batch's storage: valid while a copy of the Batch lives.
 struct TimestampTz {
   std::int64_t epoch_us = 0;
-  std::string_view zone;        ///< as sent; empty when the row had no zone (UTC)
+  std::string_view zone;            ///< as sent; empty when the row had no zone (UTC)
   std::int32_t offset_seconds = 0;  ///< the zone's UTC offset at that instant
   friend bool operator==(const TimestampTz&, const TimestampTz&) = default;
 };
@@ -46,7 +46,7 @@ struct TimestampTz {
 /// `std::string_view` (the column type tells them apart); INTEGER is `int32_t`, LONG `int64_t`,
 /// DOUBLE and FLOAT `double`.
 /// \warning string views and zones view the batch's storage: valid while a copy of the Batch lives.
-using Value = std::variant<std::monostate, bool, std::int32_t, std::int64_t, double, std::string_view,
-                           Date, Timestamp, TimestampTz, Decimal128>;
+using Value = std::variant<std::monostate, bool, std::int32_t, std::int64_t, double,
+                           std::string_view, Date, Timestamp, TimestampTz, Decimal128>;
 
 }  // namespace e6data

@@ -18,13 +18,13 @@ enum class VectorType : std::int32_t {
   kInteger = 5,
   kLong = 6,
   kString = 7,
-  kDate = 8,       ///< epoch microseconds
-  kDateTime = 9,   ///< epoch microseconds, UTC
-  kTimestamp = 10, ///< carried like kDateTime
-  kStruct = 11,    ///< rendered as text by the server
-  kMap = 12,       ///< rendered as text by the server
-  kArray = 13,     ///< rendered as text by the server
-  kNull = 14,      ///< every row is null
+  kDate = 8,          ///< epoch microseconds
+  kDateTime = 9,      ///< epoch microseconds, UTC
+  kTimestamp = 10,    ///< carried like kDateTime
+  kStruct = 11,       ///< rendered as text by the server
+  kMap = 12,          ///< rendered as text by the server
+  kArray = 13,        ///< rendered as text by the server
+  kNull = 14,         ///< every row is null
   kTimestampTz = 15,  ///< epoch microseconds plus a zone per row
   kDecimal128 = 16,   ///< 128-bit unscaled value plus a scale
 };

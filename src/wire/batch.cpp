@@ -10,8 +10,9 @@ namespace e6data {
 namespace {
 
 constexpr std::array<std::string_view, 17> kVectorTypeNames = {
-    "BINARY", "BOOLEAN", "DOUBLE", "FLOAT",  "INT96", "INTEGER",      "LONG",      "STRING", "DATE",
-    "DATETIME", "TIMESTAMP", "STRUCT", "MAP", "ARRAY", "NULL", "TIMESTAMP_TZ", "DECIMAL128"};
+    "BINARY", "BOOLEAN", "DOUBLE", "FLOAT",        "INT96",     "INTEGER",
+    "LONG",   "STRING",  "DATE",   "DATETIME",     "TIMESTAMP", "STRUCT",
+    "MAP",    "ARRAY",   "NULL",   "TIMESTAMP_TZ", "DECIMAL128"};
 
 const char* physical_name(PhysicalType type) {
   switch (type) {
@@ -89,7 +90,9 @@ PhysicalType physical_type_of(VectorType type) noexcept {
   return PhysicalType::kNone;
 }
 
-std::string Decimal128::to_string() const { return wire::format_decimal(unscaled, scale); }
+std::string Decimal128::to_string() const {
+  return wire::format_decimal(unscaled, scale);
+}
 
 // ---- ColumnView ---------------------------------------------------------------------------------
 
@@ -136,7 +139,8 @@ std::span<const T> ColumnView::values() const {
     if (physical_type() != PhysicalType::kDouble) throw mismatch(PhysicalType::kDouble);
     return data_->doubles;
   } else {
-    static_assert(std::is_same_v<T, int128>, "values<T>: T is bool, int32_t, int64_t, double or int128");
+    static_assert(std::is_same_v<T, int128>,
+                  "values<T>: T is bool, int32_t, int64_t, double or int128");
     if (physical_type() != PhysicalType::kDecimal128) throw mismatch(PhysicalType::kDecimal128);
     return data_->decimals;
   }
@@ -173,8 +177,8 @@ std::string_view ColumnView::string_at(std::int64_t row) const {
 std::optional<std::string_view> ColumnView::zone_at(std::int64_t row) const {
   const auto i = checked_index(row, PhysicalType::kInt64, "ColumnView::zone_at");
   if (type() != VectorType::kTimestampTz) {
-    throw UsageError("ColumnView::zone_at: column of type " + std::string(e6data::to_string(type())) +
-                     " has no zones (only TIMESTAMP_TZ)");
+    throw UsageError("ColumnView::zone_at: column of type " +
+                     std::string(e6data::to_string(type())) + " has no zones (only TIMESTAMP_TZ)");
   }
   const std::int32_t zone = data_->zone_index.empty() ? -1 : data_->zone_index[i];
   if (zone < 0) return std::nullopt;

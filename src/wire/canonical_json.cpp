@@ -77,7 +77,8 @@ Json batch_to_json(const Batch& batch) {
   for (std::size_t c = 0; c < batch.num_columns(); ++c) {
     const ColumnView column = batch.column(c);
     Json values = Json::array();
-    for (std::int64_t row = 0; row < column.size(); ++row) values.push_back(cell_to_json(column, row));
+    for (std::int64_t row = 0; row < column.size(); ++row)
+      values.push_back(cell_to_json(column, row));
     columns.push_back(Json{{"vector_type", std::string(to_string(column.type()))},
                            {"values", std::move(values)}});
   }
@@ -87,7 +88,8 @@ Json batch_to_json(const Batch& batch) {
 Json schema_to_json(const ResultSchema& schema) {
   Json fields = Json::array();
   for (const auto& f : schema.columns) {
-    fields.push_back(Json{{"name", f.name}, {"type", f.type}, {"zone", f.zone}, {"format", f.format}});
+    fields.push_back(
+        Json{{"name", f.name}, {"type", f.type}, {"zone", f.zone}, {"format", f.format}});
   }
   return Json{{"row_count", integer(schema.row_count)}, {"fields", std::move(fields)}};
 }

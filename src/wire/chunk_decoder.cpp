@@ -70,9 +70,9 @@ struct Staged {
   // list members
   std::size_t count = 0;
   BoolArray bools;
-  std::vector<std::int32_t> int32s;
-  std::vector<std::int64_t> int64s;
-  std::vector<double> doubles;
+  detail::ValueVector<std::int32_t> int32s;
+  detail::ValueVector<std::int64_t> int64s;
+  detail::ValueVector<double> doubles;
   std::vector<std::string_view> strings;  // varchar or decimal128 list entries
   bool has_zones = false;
   std::vector<std::string_view> zones;
@@ -373,9 +373,8 @@ class ColumnAssembler {
     const MemberRule rule = member_rule(out_.type);
     const int expected = v_.constant ? rule.constant : rule.values;
     if (d.member != expected) {
-      fail_at(describe(index_, out_.type) + (v_.constant ? " (constant)" : "") +
-                  ": data carries " + member_name(d.member) + ", expected " +
-                  member_name(expected),
+      fail_at(describe(index_, out_.type) + (v_.constant ? " (constant)" : "") + ": data carries " +
+                  member_name(d.member) + ", expected " + member_name(expected),
               d.offset);
     }
     if (v_.constant) {
@@ -427,9 +426,8 @@ class ColumnAssembler {
     }
     for (std::size_t row = count; row < rows_; ++row) {
       if (!row_null(row)) {
-        fail_at(describe(index_, out_.type) + ": row " + std::to_string(row) +
-                    " is not null but " + what + " has only " + std::to_string(count) +
-                    " entries",
+        fail_at(describe(index_, out_.type) + ": row " + std::to_string(row) + " is not null but " +
+                    what + " has only " + std::to_string(count) + " entries",
                 d.offset);
       }
     }
@@ -445,22 +443,22 @@ class ColumnAssembler {
         break;
       case kInt32Data:
         out_.int32s = std::move(d.int32s);
-        out_.int32s.resize(rows_);
+        out_.int32s.resize(rows_, 0);  // rows past the list are null: zero, not garbage
         break;
       case kInt64Data:
       case kDateData:
         out_.int64s = std::move(d.int64s);
-        out_.int64s.resize(rows_);
+        out_.int64s.resize(rows_, 0);
         break;
       case kTimeData:
         out_.int64s = std::move(d.int64s);
-        out_.int64s.resize(rows_);
+        out_.int64s.resize(rows_, 0);
         if (out_.type == VectorType::kTimestampTz) assemble_zones(d);
         break;
       case kFloat32Data:
       case kFloat64Data:
         out_.doubles = std::move(d.doubles);
-        out_.doubles.resize(rows_);
+        out_.doubles.resize(rows_, 0.0);
         break;
       case kVarcharData:
         store_strings(d.strings, rows_, out_);

@@ -158,8 +158,8 @@ void ColumnBuilder::append(const Value& value) {
         } else if constexpr (std::is_same_v<T, Date> || std::is_same_v<T, Timestamp>) {
           append_int64(v.epoch_us);
         } else if constexpr (std::is_same_v<T, TimestampTz>) {
-          append_timestamp_tz(v.epoch_us,
-                              v.zone.empty() ? std::nullopt : std::optional<std::string_view>(v.zone));
+          append_timestamp_tz(
+              v.epoch_us, v.zone.empty() ? std::nullopt : std::optional<std::string_view>(v.zone));
         } else {
           if (data_.size == 0) set_decimal_scale(v.scale);
           if (v.scale != data_.decimal_scale) {

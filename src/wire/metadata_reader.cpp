@@ -33,8 +33,7 @@ class MetadataCursor {
     const std::size_t length = ThriftBinaryReader::load_be<std::uint16_t>(take(2, what));
     const std::size_t at = pos_;
     const auto* p = take(length, what);
-    return modified_utf8_to_utf8(
-        std::string_view(reinterpret_cast<const char*>(p), length), at);
+    return modified_utf8_to_utf8(std::string_view(reinterpret_cast<const char*>(p), length), at);
   }
 
  private:
@@ -47,8 +46,8 @@ class MetadataCursor {
 ResultSchema read_result_metadata(std::string_view payload) {
   MetadataCursor in(payload);
   ResultSchema schema;
-  schema.row_count =
-      static_cast<std::int64_t>(ThriftBinaryReader::load_be<std::uint64_t>(in.take(8, "the row count")));
+  schema.row_count = static_cast<std::int64_t>(
+      ThriftBinaryReader::load_be<std::uint64_t>(in.take(8, "the row count")));
   const std::size_t count_at = in.offset();
   const auto field_count = static_cast<std::int32_t>(
       ThriftBinaryReader::load_be<std::uint32_t>(in.take(4, "the field count")));

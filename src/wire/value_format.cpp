@@ -215,8 +215,7 @@ void append_double_repr(std::string& out, double v) {
   // already is Python's spelling for the scientific range; for the fixed range
   // we re-place the decimal point.
   char sci[40];
-  const auto [sci_end, ec] = std::to_chars(sci, sci + sizeof sci, v,
-                                           std::chars_format::scientific);
+  const auto [sci_end, ec] = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
   assert(ec == std::errc{});
   (void)ec;
 

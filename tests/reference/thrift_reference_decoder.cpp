@@ -53,7 +53,8 @@ Value value_of(const t::Vector& v, VectorType type, std::size_t i) {
     case VectorType::kBoolean:
       return constant ? d.boolConstantData.data : static_cast<bool>(d.boolData.data.at(i));
     case VectorType::kInteger:
-      return constant ? static_cast<std::int32_t>(d.numericConstantData.data) : d.int32Data.data.at(i);
+      return constant ? static_cast<std::int32_t>(d.numericConstantData.data)
+                      : d.int32Data.data.at(i);
     case VectorType::kLong:
       return constant ? d.numericConstantData.data : d.int64Data.data.at(i);
     case VectorType::kDouble:
@@ -68,9 +69,9 @@ Value value_of(const t::Vector& v, VectorType type, std::size_t i) {
     case VectorType::kTimestampTz:
       return TimestampTz{constant ? d.timeConstantData.data : d.timeData.data.at(i), zone_of(i), 0};
     case VectorType::kDecimal128:
-      return Decimal128{decimal_of(constant ? d.numericDecimal128ConstantData.data
-                                            : d.decimal128Data.data.at(i)),
-                        constant ? d.numericDecimal128ConstantData.scale : d.decimal128Data.scale};
+      return Decimal128{
+          decimal_of(constant ? d.numericDecimal128ConstantData.data : d.decimal128Data.data.at(i)),
+          constant ? d.numericDecimal128ConstantData.scale : d.decimal128Data.scale};
     default:
       return std::string_view(constant ? d.varcharConstantData.data : d.varcharData.data.at(i));
   }
@@ -86,8 +87,8 @@ detail::ColumnData convert(const t::Vector& v, std::int64_t rows) {
   }
   for (std::int64_t row = 0; row < rows; ++row) {
     const auto i = static_cast<std::size_t>(row);
-    const bool is_null = *type == VectorType::kNull ||
-                         (v.nullSet.size() == 1 ? v.nullSet[0] : v.nullSet.at(i));
+    const bool is_null =
+        *type == VectorType::kNull || (v.nullSet.size() == 1 ? v.nullSet[0] : v.nullSet.at(i));
     if (is_null) {
       builder.append_null();
     } else {
@@ -99,7 +100,9 @@ detail::ColumnData convert(const t::Vector& v, std::int64_t rows) {
 
 }  // namespace
 
-void thrift_deserialize_only(std::string_view payload) { (void)deserialize(payload); }
+void thrift_deserialize_only(std::string_view payload) {
+  (void)deserialize(payload);
+}
 
 Batch thrift_decode(std::string_view payload) {
   wire::BatchBuilder batch;

@@ -39,7 +39,8 @@ std::string read_payload(const std::string& path) {
 void print_batch_table(const Batch& batch) {
   std::vector<std::string> headers;
   for (std::size_t c = 0; c < batch.num_columns(); ++c) {
-    headers.push_back("#" + std::to_string(c) + " " + std::string(to_string(batch.column(c).type())));
+    headers.push_back("#" + std::to_string(c) + " " +
+                      std::string(to_string(batch.column(c).type())));
   }
   TablePrinter table(std::move(headers));
   for (const RowView row : batch.rows()) {
@@ -93,7 +94,8 @@ int run_decode(const DecodeArgs& args) {
 void add_decode_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<DecodeArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "decode", "Decode a captured result batch (Thrift Chunk) or, with --metadata, result metadata");
+      "decode",
+      "Decode a captured result batch (Thrift Chunk) or, with --metadata, result metadata");
   cmd->add_option("file", args->file, "Payload file, as received; - reads standard input")
       ->required();
   cmd->add_flag("--json", args->json,

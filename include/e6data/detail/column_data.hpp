@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "e6data/values.hpp"
@@ -60,10 +62,33 @@ class BoolArray {
   std::size_t capacity_ = 0;
 };
 
+/// \brief An allocator whose resize() leaves new elements default-initialised (for numbers: not
+/// zeroed), so the decoder writes each value once instead of zeroing and then overwriting.
+template <typename T>
+struct DefaultInitAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = DefaultInitAllocator<U>;
+  };
+  using std::allocator<T>::allocator;
+  template <typename U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+/// \brief Storage of fixed-width column values.
+template <typename T>
+using ValueVector = std::vector<T, DefaultInitAllocator<T>>;
+
 /// \brief A TIMESTAMP_TZ zone as sent, with what formatting needs to find its offset.
 struct ZoneEntry {
   std::string name;
-  bool fixed = false;                ///< "+HH:MM", "Z", "UTC": offset is `fixed_offset_seconds`
+  bool fixed = false;  ///< "+HH:MM", "Z", "UTC": offset is `fixed_offset_seconds`
   std::int32_t fixed_offset_seconds = 0;
   std::shared_ptr<const wire::TimeZone> tz;  ///< the tz database zone when !fixed
 };
@@ -82,12 +107,12 @@ struct ColumnData {
   bool constant = false;
   BoolArray nulls;
   BoolArray bools;
-  std::vector<std::int32_t> int32s;
-  std::vector<std::int64_t> int64s;
-  std::vector<double> doubles;
+  ValueVector<std::int32_t> int32s;
+  ValueVector<std::int64_t> int64s;
+  ValueVector<double> doubles;
   std::vector<std::uint32_t> offsets;
   std::string bytes;
-  std::vector<int128> decimals;
+  ValueVector<int128> decimals;
   std::int32_t decimal_scale = 0;
   std::vector<std::int32_t> zone_index;
   std::vector<ZoneEntry> zones;

@@ -83,10 +83,10 @@ TEST(Batch, RowsIterateInOrderWithDisplayText) {
     for (std::size_t c = 0; c < row.size(); ++c) line += (c ? "|" : "") + row.to_string(c);
     rendered.push_back(line);
   }
-  EXPECT_EQ(rendered, (std::vector<std::string>{
-                          "10|a|1970-01-01T05:30:00.000000+05:30[Asia/Kolkata]|-123.45",
-                          "NULL||1969-12-31T20:30:00.000000-03:30|-123.45",
-                          "30|NULL|NULL|-123.45"}));
+  EXPECT_EQ(rendered,
+            (std::vector<std::string>{"10|a|1970-01-01T05:30:00.000000+05:30[Asia/Kolkata]|-123.45",
+                                      "NULL||1969-12-31T20:30:00.000000-03:30|-123.45",
+                                      "30|NULL|NULL|-123.45"}));
 }
 
 TEST(Batch, TimestampTzValueCarriesZoneAndOffset) {

@@ -78,19 +78,20 @@ TEST_P(EncoderRoundTrip, RandomColumnsDecodeToWhatWasBuilt) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllTypes, EncoderRoundTrip,
-    ::testing::Values(VectorType::kBinary, VectorType::kBoolean, VectorType::kDouble,
-                      VectorType::kFloat, VectorType::kInteger, VectorType::kLong,
-                      VectorType::kString, VectorType::kDate, VectorType::kDateTime,
-                      VectorType::kTimestamp, VectorType::kStruct, VectorType::kMap,
-                      VectorType::kArray, VectorType::kNull, VectorType::kTimestampTz,
-                      VectorType::kDecimal128),
-    [](const auto& param_info) {
-      std::string name(to_string(param_info.param));
-      std::erase(name, '_');
-      return name;
-    });
+INSTANTIATE_TEST_SUITE_P(AllTypes, EncoderRoundTrip,
+                         ::testing::Values(VectorType::kBinary, VectorType::kBoolean,
+                                           VectorType::kDouble, VectorType::kFloat,
+                                           VectorType::kInteger, VectorType::kLong,
+                                           VectorType::kString, VectorType::kDate,
+                                           VectorType::kDateTime, VectorType::kTimestamp,
+                                           VectorType::kStruct, VectorType::kMap,
+                                           VectorType::kArray, VectorType::kNull,
+                                           VectorType::kTimestampTz, VectorType::kDecimal128),
+                         [](const auto& param_info) {
+                           std::string name(to_string(param_info.param));
+                           std::erase(name, '_');
+                           return name;
+                         });
 
 TEST(ColumnBuilder, RefusesValuesOfAnotherType) {
   ColumnBuilder longs(VectorType::kLong);

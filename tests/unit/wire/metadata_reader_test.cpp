@@ -40,7 +40,8 @@ TEST(MetadataReader, ReportsWhereTheInputEnds) {
 }
 
 TEST(MetadataWriter, RoundTripsUnicodeAndNul) {
-  ResultSchema schema{-1, {{std::string("a\0b", 3), "STRING", "", ""}, {"\xF0\x9F\x98\x80", "LONG", "", ""}}};
+  ResultSchema schema{
+      -1, {{std::string("a\0b", 3), "STRING", "", ""}, {"\xF0\x9F\x98\x80", "LONG", "", ""}}};
   EXPECT_EQ(read_result_metadata(write_result_metadata(schema)), schema);
 }
 

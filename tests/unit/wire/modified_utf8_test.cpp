@@ -17,7 +17,8 @@ TEST(ModifiedUtf8, AcceptsJavaNulAndSurrogatePairs) {
 }
 
 TEST(ModifiedUtf8, AcceptsStandardUtf8AndRawNul) {
-  EXPECT_EQ(modified_utf8_to_utf8("h\xC3\xA9llo \xF0\x9F\x98\x80", 0), "h\xC3\xA9llo \xF0\x9F\x98\x80");
+  EXPECT_EQ(modified_utf8_to_utf8("h\xC3\xA9llo \xF0\x9F\x98\x80", 0),
+            "h\xC3\xA9llo \xF0\x9F\x98\x80");
   EXPECT_EQ(modified_utf8_to_utf8(std::string("\0", 1), 0), std::string("\0", 1));
 }
 
@@ -27,16 +28,16 @@ TEST(ModifiedUtf8, RefusesInvalidSequencesAtTheirOffset) {
     std::size_t offset;
   };
   const Case cases[] = {
-      {"ab\xFF", 2},                  // invalid byte
-      {"a\xC1\xBF", 1},               // overlong 2-byte
-      {"\xE0\x80\xAF", 0},            // overlong 3-byte
-      {"\xF0\x80\x80\xAF", 0},        // overlong 4-byte
-      {"x\xED\xA0\xBD", 1},           // high surrogate without its pair
-      {"\xED\xB8\x80", 0},            // lone low surrogate
-      {"\xC3", 0},                    // truncated
-      {"\xE2\x82", 0},                // truncated
-      {"\x80", 0},                    // stray continuation
-      {"\xF4\x90\x80\x80", 0},        // above U+10FFFF
+      {"ab\xFF", 2},            // invalid byte
+      {"a\xC1\xBF", 1},         // overlong 2-byte
+      {"\xE0\x80\xAF", 0},      // overlong 3-byte
+      {"\xF0\x80\x80\xAF", 0},  // overlong 4-byte
+      {"x\xED\xA0\xBD", 1},     // high surrogate without its pair
+      {"\xED\xB8\x80", 0},      // lone low surrogate
+      {"\xC3", 0},              // truncated
+      {"\xE2\x82", 0},          // truncated
+      {"\x80", 0},              // stray continuation
+      {"\xF4\x90\x80\x80", 0},  // above U+10FFFF
   };
   for (const auto& c : cases) {
     try {
@@ -84,8 +85,8 @@ TEST(ModifiedUtf8, RandomCodePointsRoundTrip) {
 
 TEST(Utf8, ValidatorAgreesWithTheStrictRules) {
   EXPECT_TRUE(is_valid_utf8("plain \xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"));
-  EXPECT_FALSE(is_valid_utf8("\xC0\x80"));          // Java's NUL is not standard UTF-8
-  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));      // surrogate
+  EXPECT_FALSE(is_valid_utf8("\xC0\x80"));      // Java's NUL is not standard UTF-8
+  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));  // surrogate
   EXPECT_FALSE(is_valid_utf8("a\xFF"));
   EXPECT_FALSE(is_valid_utf8("\xE2\x82"));
 }

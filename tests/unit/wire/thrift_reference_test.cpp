@@ -21,14 +21,17 @@ namespace {
 
 namespace t = e6data::thrift_reference;
 
-std::string json_of(const Batch& batch) { return wire::batch_to_json(batch).dump(); }
+std::string json_of(const Batch& batch) {
+  return wire::batch_to_json(batch).dump();
+}
 
 TEST(ThriftReference, AgreesOnEveryPublicChunkVector) {
   int compared = 0;
   for (const auto& v : testing::load_wire_vectors("chunks")) {
     // The library has no notion of the contract's NULL/TIMESTAMP rules for absent members; the
     // reference converter handles every type the vectors use.
-    EXPECT_EQ(json_of(reference::thrift_decode(v.bin)), json_of(decode_result_batch(v.bin)))
+    const std::string bytes = v.bin();
+    EXPECT_EQ(json_of(reference::thrift_decode(bytes)), json_of(decode_result_batch(bytes)))
         << v.name;
     ++compared;
   }
@@ -74,7 +77,8 @@ t::Chunk random_library_chunk(std::mt19937_64& rng) {
       case 2: {
         v.__set_vectorType(t::VectorType::STRING);
         t::VarcharData d;
-        for (int r = 0; r < rows; ++r) d.data.push_back(std::string(rng() % 12, 'a' + static_cast<char>(rng() % 26)));
+        for (int r = 0; r < rows; ++r)
+          d.data.push_back(std::string(rng() % 12, 'a' + static_cast<char>(rng() % 26)));
         data.__set_varcharData(d);
         break;
       }
@@ -84,7 +88,8 @@ t::Chunk random_library_chunk(std::mt19937_64& rng) {
         static const char* kZones[] = {"UTC", "+05:30", "America/Los_Angeles", "Z"};
         std::vector<std::string> zones;
         for (int r = 0; r < rows; ++r) {
-          d.data.push_back(static_cast<std::int64_t>(rng() % 4'000'000'000'000'000) - 1'000'000'000'000'000);
+          d.data.push_back(static_cast<std::int64_t>(rng() % 4'000'000'000'000'000) -
+                           1'000'000'000'000'000);
           zones.push_back(kZones[rng() % 4]);
         }
         d.__set_zoneData(zones);

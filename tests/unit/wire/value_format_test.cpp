@@ -25,7 +25,9 @@ constexpr int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
 constexpr int128 kInt128Max = static_cast<int128>(~uint128{0} >> 1);
 constexpr int128 kInt128Min = -kInt128Max - 1;
 
-double from_bits(uint64_t bits) { return std::bit_cast<double>(bits); }
+double from_bits(uint64_t bits) {
+  return std::bit_cast<double>(bits);
+}
 
 int128 pow10_int128(int exponent) {
   int128 value = 1;
@@ -47,7 +49,9 @@ std::string reference_int128(int128 v) {
   return v < 0 ? "-" + digits : digits;
 }
 
-bool is_leap(int64_t year) { return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0); }
+bool is_leap(int64_t year) {
+  return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+}
 
 int days_in_month(int64_t year, int month) {
   static constexpr int kLengths[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -331,8 +335,8 @@ TEST(ValueFormat, DoubleReprRoundTripsAcrossNotationBoundaries) {
     }
   }
   for (const double boundary : {1e-4, 1e16}) {
-    for (const double x : {std::nextafter(boundary, 0.0), boundary,
-                           std::nextafter(boundary, 1e300)}) {
+    for (const double x :
+         {std::nextafter(boundary, 0.0), boundary, std::nextafter(boundary, 1e300)}) {
       const std::string text = format_double_repr(x);
       EXPECT_EQ(std::strtod(text.c_str(), nullptr), x) << text;
       expect_python_repr_shape(x, text);
@@ -489,8 +493,7 @@ TEST(ValueFormat, TimestampAtOffsetDoesNotOverflowAtInt64Extremes) {
 
 TEST(ValueFormat, TimestampAtOffsetEqualsShiftedUtc) {
   std::mt19937_64 rng(7);
-  std::uniform_int_distribution<int64_t> us_dist(-400'000'000'000'000'000,
-                                                 400'000'000'000'000'000);
+  std::uniform_int_distribution<int64_t> us_dist(-400'000'000'000'000'000, 400'000'000'000'000'000);
   std::uniform_int_distribution<int32_t> offset_dist(-18 * 3'600, 18 * 3'600);
   for (int i = 0; i < 5'000; ++i) {
     const int64_t us = us_dist(rng);
@@ -503,9 +506,8 @@ TEST(ValueFormat, TimestampAtOffsetEqualsShiftedUtc) {
     const int64_t magnitude = offset < 0 ? -int64_t{offset} : offset;
     char expected_suffix[24];
     if (magnitude % 60 == 0) {
-      std::snprintf(expected_suffix, sizeof expected_suffix, "%c%02d:%02d",
-                    offset < 0 ? '-' : '+', static_cast<int>(magnitude / 3600),
-                    static_cast<int>(magnitude / 60 % 60));
+      std::snprintf(expected_suffix, sizeof expected_suffix, "%c%02d:%02d", offset < 0 ? '-' : '+',
+                    static_cast<int>(magnitude / 3600), static_cast<int>(magnitude / 60 % 60));
     } else {
       std::snprintf(expected_suffix, sizeof expected_suffix, "%c%02d:%02d:%02d",
                     offset < 0 ? '-' : '+', static_cast<int>(magnitude / 3600),

@@ -1,6 +1,8 @@
 #pragma once
 // Loads the public wire test vectors (shared/testdata/wire/index.json) for parameterized tests.
 
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -11,20 +13,30 @@
 
 namespace e6data::testing {
 
-struct WireVector {
-  std::string group;  // chunks | metadata | malformed
-  std::string name;
-  std::string bin;    // payload bytes
-  nlohmann::json spec;  // the vector's JSON file
-
-  friend std::ostream& operator<<(std::ostream& out, const WireVector& v) { return out << v.name; }
-};
-
 inline std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot open " + path);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
+
+// One vector of index.json. Its files are read when a test asks for them, so that registering
+// the tests of a binary (which CTest does once per test process) stays cheap.
+struct WireVector {
+  std::string group;  // chunks | metadata | malformed
+  std::string name;
+  std::string bin_path;
+  std::string json_path;
+  std::size_t bin_size = 0;
+
+  std::string bin() const {
+    std::string bytes = read_file(bin_path);
+    if (bytes.size() != bin_size) throw std::runtime_error("size mismatch for vector " + name);
+    return bytes;
+  }
+  nlohmann::json spec() const { return nlohmann::json::parse(read_file(json_path)); }
+
+  friend std::ostream& operator<<(std::ostream& out, const WireVector& v) { return out << v.name; }
+};
 
 inline std::vector<WireVector> load_wire_vectors(const std::string& group) {
   const std::string dir = E6DATA_WIRE_VECTORS_DIR;
@@ -32,15 +44,9 @@ inline std::vector<WireVector> load_wire_vectors(const std::string& group) {
   std::vector<WireVector> out;
   for (const auto& entry : index.at("vectors")) {
     if (entry.at("group") != group) continue;
-    WireVector v;
-    v.group = group;
-    v.name = entry.at("name").get<std::string>();
-    v.bin = read_file(dir + "/" + entry.at("bin").get<std::string>());
-    v.spec = nlohmann::json::parse(read_file(dir + "/" + entry.at("json").get<std::string>()));
-    if (v.bin.size() != entry.at("bin_size").get<std::size_t>()) {
-      throw std::runtime_error("size mismatch for vector " + v.name);
-    }
-    out.push_back(std::move(v));
+    out.push_back(
+        {group, entry.at("name").get<std::string>(), dir + "/" + entry.at("bin").get<std::string>(),
+         dir + "/" + entry.at("json").get<std::string>(), entry.at("bin_size").get<std::size_t>()});
   }
   if (out.empty()) throw std::runtime_error("no wire vectors in group " + group);
   return out;
