@@ -12,6 +12,9 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/e6dataConfigVersion.cmake
   COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/e6dataConfig.cmake ${PROJECT_BINARY_DIR}/e6dataConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/e6data)
+# Relocatable: the prefix is found from the .pc file's own location, so an installed tree can be
+# moved (or installed with `cmake --install --prefix`).
+file(RELATIVE_PATH E6DATA_PC_TO_PREFIX "/root/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/root")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/e6data.pc.in ${PROJECT_BINARY_DIR}/e6data.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/e6data.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 if(E6DATA_BUILD_TOOLS)
