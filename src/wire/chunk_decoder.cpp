@@ -105,8 +105,8 @@ struct StagedVector {
 
 void read_bool_list(ThriftBinaryReader& r, BoolArray& out, const char* what) {
   const std::size_t n = r.read_list_header(TType::kBool, what);
-  out = BoolArray(n);
-  r.read_bool_values(n, out.data(), what);
+  out = BoolArray(n, BoolArray::Uninitialized{});
+  r.read_bool_values(n, out.data(), what);  // fills all n, or throws
 }
 
 void read_string_list(ThriftBinaryReader& r, std::vector<std::string_view>& out, const char* what) {

@@ -2,6 +2,35 @@
 
 namespace e6data::wire {
 
+// GCC builds an AVX2 clone and a baseline clone of each loop and picks one at load time (ifunc).
+// Other compilers (clang builds the fuzz targets) get the portable loop.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define E6DATA_BULK_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define E6DATA_BULK_CLONES
+#endif
+
+E6DATA_BULK_CLONES
+void bulk_load_be32(const std::uint8_t* in, std::size_t count, std::int32_t* out) noexcept {
+  for (std::size_t i = 0; i < count; ++i) {
+    out[i] = static_cast<std::int32_t>(ThriftBinaryReader::load_be<std::uint32_t>(in + i * 4));
+  }
+}
+
+E6DATA_BULK_CLONES
+void bulk_load_be64(const std::uint8_t* in, std::size_t count, std::int64_t* out) noexcept {
+  for (std::size_t i = 0; i < count; ++i) {
+    out[i] = static_cast<std::int64_t>(ThriftBinaryReader::load_be<std::uint64_t>(in + i * 8));
+  }
+}
+
+E6DATA_BULK_CLONES
+void bulk_load_be_double(const std::uint8_t* in, std::size_t count, double* out) noexcept {
+  for (std::size_t i = 0; i < count; ++i) {
+    out[i] = std::bit_cast<double>(ThriftBinaryReader::load_be<std::uint64_t>(in + i * 8));
+  }
+}
+
 std::string ttype_name(std::uint8_t type) {
   switch (type) {
     case 0:

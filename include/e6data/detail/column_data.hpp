@@ -25,6 +25,10 @@ class BoolArray {
  public:
   BoolArray() = default;
   explicit BoolArray(std::size_t size) : data_(new bool[size]()), size_(size), capacity_(size) {}
+  /// Uninitialised storage for `size` values that the caller fills at once.
+  struct Uninitialized {};
+  BoolArray(std::size_t size, Uninitialized)
+      : data_(new bool[size]), size_(size), capacity_(size) {}
   BoolArray(BoolArray&&) noexcept = default;
   BoolArray& operator=(BoolArray&&) noexcept = default;
   BoolArray(const BoolArray& other) : BoolArray(other.size_) {
