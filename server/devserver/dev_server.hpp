@@ -1,0 +1,64 @@
+#pragma once
+// e6data-devserver as a library: the QueryEngineService and ClusterService of PROTOCOL.md over a
+// SQLite database, plus the local admin control (proto/devserver_admin.proto). Tests start it
+// in-process on 127.0.0.1:0; the program in server/devserver_main.cpp is a thin wrapper.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "devserver/query.hpp"
+
+namespace e6data::devserver {
+
+struct DevServerOptions {
+  std::string host = "127.0.0.1";  // loopback unless asked otherwise
+  int port = 0;                    // 0: pick a free port
+  int admin_port = 0;              // the admin control, always on 127.0.0.1; 0: pick one
+  std::string db_path;             // serve this SQLite file; empty: the demo dataset
+  int scale = 1;                   // demo dataset size: ~10,000 x scale line items
+  std::string data_dir;            // where the demo database file is made; empty: $TMPDIR or /tmp
+  std::string users_file;          // empty: the demo user (demo / demo)
+  std::string deployment = "blue";
+  std::string catalog = "sqlite";  // the one catalog name V2 calls may use
+  std::chrono::milliseconds session_idle_timeout = std::chrono::minutes(30);
+  BatchLimits batch;
+  std::size_t max_sql_bytes = 1u << 20;
+};
+
+struct DevServerStatus {
+  std::string deployment;
+  std::string draining_toward;  // empty when not draining
+  std::int64_t active_queries = 0;
+  std::int64_t active_sessions = 0;
+  std::int64_t queries_served = 0;
+};
+
+class DevServer {
+ public:
+  // Opens (or generates) the database and loads the users; does not listen yet.
+  // Throws std::runtime_error / EngineError with a message naming what is wrong.
+  explicit DevServer(DevServerOptions options);
+  ~DevServer();  // stops at once if still running
+  DevServer(const DevServer&) = delete;
+  DevServer& operator=(const DevServer&) = delete;
+
+  // Listens; port() and admin_port() are valid once it returns.
+  void start();
+  int port() const;
+  int admin_port() const;
+  // From now on every response with new_strategy carries `toward` ("" stops draining).
+  void set_draining(const std::string& toward);
+  DevServerStatus status() const;
+  // The SQLite file being served (the generated demo file, or --db).
+  const std::string& database_path() const;
+  // Finishes in-flight calls for up to `grace`, then cancels the rest and returns.
+  void shutdown(std::chrono::milliseconds grace);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace e6data::devserver

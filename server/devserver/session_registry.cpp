@@ -1,0 +1,120 @@
+#include "devserver/session_registry.hpp"
+
+#include <random>
+#include <vector>
+
+#include "devserver/errors.hpp"
+
+namespace e6data::devserver {
+namespace {
+
+std::string random_id() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (int word = 0; word < 2; ++word) {
+    std::uint64_t bits = rng();
+    for (int i = 0; i < 16; ++i, bits >>= 4) id += kHex[bits & 15];
+  }
+  return id;
+}
+
+}  // namespace
+
+SessionRegistry::SessionRegistry(std::chrono::milliseconds idle_timeout, Clock clock)
+    : idle_timeout_(idle_timeout), clock_(std::move(clock)) {}
+
+std::string SessionRegistry::create(const std::string& user) {
+  std::lock_guard lock(mutex_);
+  std::string id = random_id();
+  sessions_[id] = Session{user, clock_(), {}};
+  return id;
+}
+
+SessionRegistry::Session& SessionRegistry::live_session(const std::string& session_id) {
+  const auto now = clock_();
+  auto it = sessions_.find(session_id);
+  if (it == sessions_.end() || now - it->second.last_used > idle_timeout_) {
+    if (it != sessions_.end()) sessions_.erase(it);  // expired: release it and its queries
+    // PROTOCOL §6: INTERNAL with "Access denied"; the client re-authenticates.
+    throw EngineError(EngineErrorCode::kAccessDenied,
+                      "Access denied: unknown or expired session; authenticate again");
+  }
+  it->second.last_used = now;
+  return it->second;
+}
+
+void SessionRegistry::touch(const std::string& session_id) {
+  std::lock_guard lock(mutex_);
+  live_session(session_id);
+}
+
+std::string SessionRegistry::user_of(const std::string& session_id) {
+  std::lock_guard lock(mutex_);
+  return live_session(session_id).user;
+}
+
+void SessionRegistry::add_query(const std::string& session_id, std::shared_ptr<Query> query) {
+  std::lock_guard lock(mutex_);
+  Session& session = live_session(session_id);
+  session.queries[query->id()] = std::move(query);
+}
+
+std::shared_ptr<Query> SessionRegistry::find_query(const std::string& session_id,
+                                                   const std::string& query_id) {
+  std::lock_guard lock(mutex_);
+  Session& session = live_session(session_id);
+  auto it = session.queries.find(query_id);
+  if (it == session.queries.end()) {
+    throw EngineError(EngineErrorCode::kNotFound,
+                      "query " + query_id + " is unknown in this session (cleared or never prepared)");
+  }
+  return it->second;
+}
+
+std::shared_ptr<Query> SessionRegistry::remove_query(const std::string& session_id,
+                                                     const std::string& query_id) {
+  std::lock_guard lock(mutex_);
+  Session& session = live_session(session_id);
+  auto it = session.queries.find(query_id);
+  if (it == session.queries.end()) return nullptr;
+  auto query = std::move(it->second);
+  session.queries.erase(it);
+  return query;
+}
+
+std::size_t SessionRegistry::expire_idle() {
+  std::vector<std::shared_ptr<Query>> released;  // destroyed outside the lock
+  std::size_t expired = 0;
+  {
+    std::lock_guard lock(mutex_);
+    const auto now = clock_();
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      if (now - it->second.last_used > idle_timeout_) {
+        for (auto& [id, query] : it->second.queries) {
+          query->cancel();
+          released.push_back(std::move(query));
+        }
+        it = sessions_.erase(it);
+        ++expired;
+      } else {
+        ++it;
+      }
+    }
+  }
+  return expired;
+}
+
+std::int64_t SessionRegistry::session_count() {
+  std::lock_guard lock(mutex_);
+  return static_cast<std::int64_t>(sessions_.size());
+}
+
+std::int64_t SessionRegistry::query_count() {
+  std::lock_guard lock(mutex_);
+  std::int64_t n = 0;
+  for (const auto& [id, session] : sessions_) n += static_cast<std::int64_t>(session.queries.size());
+  return n;
+}
+
+}  // namespace e6data::devserver

@@ -1,0 +1,37 @@
+#pragma once
+// Logging setup: the only place that knows spdlog is behind this header.
+//
+// Loggers are named `e6data` (the connector), `e6data.strategy`, `e6data.grpc` and one per
+// program (`e6data.devserver`, ...). Output is text or JSON lines on stdout, stderr or a file.
+// The library itself never configures output: programs call configure(); until then loggers
+// write text to stderr at `info`.
+
+#include <spdlog/logger.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace e6data::log {
+
+enum class Format { kText, kJson };
+
+struct LogOptions {
+  std::string level = "info";  // trace, debug, info, warning, error, critical, off
+  Format format = Format::kText;
+  std::string output = "stderr";  // stdout, stderr, or a file path (appended)
+};
+
+// Parses "text"/"json" (case-insensitive); nullopt-like failure throws std::invalid_argument.
+Format parse_format(std::string_view text);
+// Parses a level name (also "warn"); throws std::invalid_argument naming the accepted values.
+spdlog::level::level_enum parse_level(std::string_view text);
+
+// Replaces the sink of every e6data logger (existing and future). Throws std::runtime_error when
+// a file cannot be opened.
+void configure(const LogOptions& options);
+
+// The logger `name`, created on first use with the configured sink.
+std::shared_ptr<spdlog::logger> get(const std::string& name);
+
+}  // namespace e6data::log
