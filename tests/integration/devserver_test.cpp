@@ -238,6 +238,20 @@ TEST_F(DevServerTest, CatalogBrowsingReflectsTheDatabase) {
                                                  "status:STRING", "total:DECIMAL128",
                                                  "priority:INTEGER", "note:STRING"}));
 
+  // The V1 forms answer the same.
+  GetSchemaNamesRequest schemas_v1;
+  schemas_v1.set_sessionid(session);
+  GetSchemaNamesResponse schemas_v1_res;
+  ASSERT_TRUE(engine_->getSchemaNames(context().get(), schemas_v1, &schemas_v1_res).ok());
+  EXPECT_EQ(schemas_v1_res.schemas_size(), 1);
+  GetColumnsRequest columns_v1;
+  columns_v1.set_sessionid(session);
+  columns_v1.set_schema("main");
+  columns_v1.set_table("orders");
+  GetColumnsResponse columns_v1_res;
+  ASSERT_TRUE(engine_->getColumns(context().get(), columns_v1, &columns_v1_res).ok());
+  EXPECT_EQ(columns_v1_res.fieldinfo_size(), columns.fieldinfo_size());
+
   columns_req.set_table("no_such_table");
   EXPECT_EQ(engine_->getColumnsV2(context().get(), columns_req, &columns).error_code(),
             grpc::StatusCode::NOT_FOUND);
@@ -356,6 +370,12 @@ TEST_F(DevServerTest, DryRunValidatesWithoutRunning) {
   req.set_querystring("SELECT FROM");
   ASSERT_TRUE(engine_->dryRun(context().get(), req, &res).ok());
   EXPECT_NE(res.dryrunvalue().find(R"("valid":false)"), std::string::npos) << res.dryrunvalue();
+  DryRunRequestV2 v2;
+  v2.set_sessionid(session);
+  v2.set_catalog("sqlite");
+  v2.set_querystring("SELECT * FROM customers");
+  ASSERT_TRUE(engine_->dryRunV2(context().get(), v2, &res).ok());
+  EXPECT_EQ(res.dryrunvalue(), R"({"valid":true})");
 }
 
 TEST_F(DevServerTest, ClusterServiceReportsActive) {
