@@ -1,0 +1,316 @@
+// e6data-bluegreen: a blue-green e6data cluster on one machine (docs/bluegreen.md).
+//
+//   up [--port P] [--active blue|green] [--db PATH | --scale N] [--foreground]
+//   down | status [--json] | switch [--to Y] [--drain-timeout S] [--wait]
+//   suspend | resume | restart --deployment X | reload
+// Every subcommand takes --runtime-dir D to address one cluster.
+
+#include <fcntl.h>
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "bluegreen/child_process.hpp"
+#include "bluegreen/controller.hpp"
+#include "bluegreen_control.grpc.pb.h"
+#include "log/logger.hpp"
+
+namespace {
+
+namespace bg = e6data::bluegreen;
+namespace fs = std::filesystem;
+
+std::string default_runtime_dir() {
+  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+  if (xdg && *xdg) return std::string(xdg) + "/e6data-bluegreen";
+  return "/tmp/e6data-bluegreen-" + std::to_string(::getuid());
+}
+
+int read_number(const fs::path& path) {
+  std::ifstream in(path);
+  int n = 0;
+  return (in >> n) ? n : 0;
+}
+
+std::unique_ptr<bg::BlueGreenControl::Stub> control_stub(const std::string& runtime_dir) {
+  const int port = read_number(fs::path(runtime_dir) / "control.port");
+  if (port == 0) {
+    throw std::runtime_error("no cluster is running with runtime directory " + runtime_dir +
+                             " (start one with: e6data-bluegreen up --runtime-dir " + runtime_dir +
+                             ")");
+  }
+  return bg::BlueGreenControl::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                                           grpc::InsecureChannelCredentials()));
+}
+
+void print_state(const bg::ClusterState& s, bool json) {
+  if (json) {
+    nlohmann::ordered_json j{{"phase", s.phase()},          {"active", s.active()},
+                             {"pending", s.pending()},      {"cluster_status", s.cluster_status()},
+                             {"endpoint", "127.0.0.1:" + std::to_string(s.port())},
+                             {"switches", s.switches()},    {"reloads", s.reloads()},
+                             {"router_pid", s.router_pid()}, {"deployments", nlohmann::json::array()}};
+    for (const auto& d : s.deployments()) {
+      j["deployments"].push_back({{"name", d.name()},
+                                  {"port", d.port()},
+                                  {"pid", d.pid()},
+                                  {"reachable", d.reachable()},
+                                  {"active_queries", d.active_queries()},
+                                  {"active_sessions", d.active_sessions()},
+                                  {"draining_toward", d.draining_toward()}});
+    }
+    std::cout << j.dump(2) << '\n';
+    return;
+  }
+  std::cout << "endpoint  127.0.0.1:" << s.port() << "\nphase     " << s.phase() << " ("
+            << (s.phase() == "SWITCHING" ? s.active() + " -> " + s.pending() : s.active())
+            << ")\ncluster   " << s.cluster_status() << "\nswitches  " << s.switches()
+            << "   reloads " << s.reloads() << '\n';
+  for (const auto& d : s.deployments()) {
+    std::cout << "  " << d.name() << ": port " << d.port() << ", pid " << d.pid() << ", "
+              << (d.reachable() ? std::to_string(d.active_queries()) + " active queries, " +
+                                      std::to_string(d.active_sessions()) + " sessions"
+                                : std::string("unreachable"))
+              << (d.draining_toward().empty() ? "" : ", draining toward " + d.draining_toward())
+              << '\n';
+  }
+}
+
+template <typename Call>
+int control_call(const std::string& runtime_dir, bool json, Call&& call, int timeout_s = 120) {
+  auto stub = control_stub(runtime_dir);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(timeout_s));
+  bg::ClusterState state;
+  const grpc::Status st = call(*stub, ctx, state);
+  if (!st.ok()) {
+    std::cerr << "e6data-bluegreen: " << st.error_message() << '\n';
+    return 1;
+  }
+  print_state(state, json);
+  return 0;
+}
+
+// Runs the controller in this process until SIGTERM/SIGINT or `down`.
+int run_foreground(bg::ControllerOptions options) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  bg::Controller controller(std::move(options));
+  controller.up();
+  std::cout << "127.0.0.1:" << controller.port() << std::endl;
+  // A signal also ends the wait: a helper thread turns it into a shutdown request.
+  std::thread signals([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    controller.request_shutdown();
+  });
+  signals.detach();
+  controller.wait_for_shutdown_request();
+  controller.down();
+  return 0;
+}
+
+// Starts `up --foreground` detached, waits until it is ready, prints the endpoint.
+int run_detached(const std::vector<std::string>& args, const std::string& runtime_dir,
+                 double timeout_s) {
+  fs::create_directories(runtime_dir);
+  if (read_number(fs::path(runtime_dir) / "control.port") != 0) {
+    const int pid = read_number(fs::path(runtime_dir) / "controller.pid");
+    if (pid > 0 && ::kill(pid, 0) == 0) {
+      std::cerr << "e6data-bluegreen: a cluster is already running in " << runtime_dir
+                << " (pid " << pid << ")\n";
+      return 1;
+    }
+  }
+  const std::string log = (fs::path(runtime_dir) / "controller.log").string();
+  std::vector<std::string> argv = {fs::read_symlink("/proc/self/exe").string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.push_back("--foreground");
+  // The controller must outlive this command: a double fork puts it in its own session.
+  const pid_t first = ::fork();
+  if (first == 0) {
+    ::setsid();
+    if (::fork() != 0) ::_exit(0);
+    std::vector<char*> raw;
+    for (auto& a : argv) raw.push_back(a.data());
+    raw.push_back(nullptr);
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+    }
+    ::execv(raw[0], raw.data());
+    ::_exit(127);
+  }
+  ::waitpid(first, nullptr, 0);
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(static_cast<long>(timeout_s * 1000));
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream endpoint(fs::path(runtime_dir) / "endpoint");
+    std::string text;
+    if (endpoint >> text && read_number(fs::path(runtime_dir) / "control.port") != 0) {
+      std::cout << text << '\n';
+      return 0;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::cerr << "e6data-bluegreen: the cluster did not come up; " << log << ":\n"
+            << bg::tail_of(log) << '\n';
+  return 1;
+}
+
+int run_down(const std::string& runtime_dir) {
+  const int pid = read_number(fs::path(runtime_dir) / "controller.pid");
+  if (pid <= 0 || ::kill(pid, 0) != 0) {
+    std::cout << "no cluster running in " << runtime_dir << '\n';
+    return 0;
+  }
+  try {
+    auto stub = control_stub(runtime_dir);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    bg::ClusterState state;
+    stub->Shutdown(&ctx, bg::ControlRequest(), &state);
+  } catch (const std::exception&) {
+    ::kill(pid, SIGTERM);  // no control port: ask by signal
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (::kill(pid, 0) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (::kill(pid, 0) == 0) {
+    ::kill(pid, SIGKILL);  // its children die with it (PR_SET_PDEATHSIG)
+    std::cerr << "e6data-bluegreen: controller " << pid << " did not stop; killed\n";
+    return 1;
+  }
+  std::cout << "cluster in " << runtime_dir << " is down\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app("e6data-bluegreen: a blue-green e6data cluster on one machine", "e6data-bluegreen");
+  app.require_subcommand(1);
+  // --runtime-dir may follow the subcommand: subcommands inherit this and pass it up.
+  app.fallthrough();
+  std::string runtime_dir = default_runtime_dir();
+  app.add_option("--runtime-dir", runtime_dir, "Where the cluster keeps its files")
+      ->capture_default_str();
+
+  bg::ControllerOptions options;
+  bool foreground = false;
+  double drain_timeout_s = 60;
+  double resume_s = 3;
+  double up_timeout_s = 300;
+  std::string log_level = "info";
+  auto* up = app.add_subcommand("up", "Start nginx, a blue and a green dev server");
+  up->add_option("--port", options.port, "Cluster endpoint port on 127.0.0.1; 0 picks one")
+      ->check(CLI::Range(0, 65535));
+  up->add_option("--active", options.active, "Deployment serving at start")
+      ->check(CLI::IsMember({"blue", "green"}));
+  auto* db = up->add_option("--db", options.db_path, "Both deployments serve this SQLite file")
+                 ->check(CLI::ExistingFile);
+  up->add_option("--scale", options.scale, "Demo dataset size")
+      ->check(CLI::Range(1, 10000))
+      ->excludes(db);
+  up->add_option("--users", options.users_file, "Users file (default: demo / demo)")
+      ->check(CLI::ExistingFile);
+  up->add_option("--nginx", options.nginx_path, "The nginx binary")->capture_default_str();
+  up->add_option("--devserver", options.devserver_path, "The e6data-devserver binary");
+  up->add_option("--batch-rows", options.batch_rows, "Rows per result batch")->capture_default_str();
+  up->add_option("--drain-timeout", drain_timeout_s, "Default seconds a switch waits for drain")
+      ->capture_default_str();
+  up->add_option("--resume-seconds", resume_s, "Seconds a resume spends in `resuming`")
+      ->capture_default_str();
+  up->add_option("--timeout", up_timeout_s, "Seconds to wait for the cluster to come up")
+      ->capture_default_str();
+  up->add_option("--log-level", log_level, "Controller log level")->capture_default_str();
+  up->add_flag("--foreground", foreground, "Run the controller in this process until SIGTERM");
+
+  app.add_subcommand("down", "Stop everything the cluster started");
+  bool json = false;
+  auto* status = app.add_subcommand("status", "Phase, deployments and cluster state");
+  status->add_flag("--json", json, "Machine-readable output");
+  std::string to;
+  bool wait = false;
+  double switch_drain_s = 0;
+  auto* sw = app.add_subcommand("switch", "Switch to the other (or --to) deployment");
+  sw->add_option("--to", to, "Target deployment")->check(CLI::IsMember({"blue", "green"}));
+  sw->add_option("--drain-timeout", switch_drain_s, "Seconds to wait for the old side to drain");
+  sw->add_flag("--wait", wait, "Return once the switch has completed");
+  sw->add_flag("--json", json, "Machine-readable output");
+  app.add_subcommand("suspend", "Suspend the cluster (the router answers 503)");
+  app.add_subcommand("resume", "Resume a suspended cluster");
+  std::string restart_name;
+  auto* restart = app.add_subcommand("restart", "Restart an idle deployment");
+  restart->add_option("--deployment", restart_name, "blue or green")->required();
+  app.add_subcommand("reload", "Rewrite the router configuration and reload nginx");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    const std::string cmd = app.get_subcommands().front()->get_name();
+    if (cmd == "up") {
+      options.runtime_dir = fs::absolute(runtime_dir).string();
+      options.drain_timeout = std::chrono::milliseconds(static_cast<long>(drain_timeout_s * 1000));
+      options.resume_duration = std::chrono::milliseconds(static_cast<long>(resume_s * 1000));
+      e6data::log::configure({log_level, e6data::log::Format::kText, "stderr"});
+      if (foreground) return run_foreground(options);
+      std::vector<std::string> args(argv + 1, argv + argc);
+      return run_detached(args, options.runtime_dir, up_timeout_s);
+    }
+    if (cmd == "down") return run_down(runtime_dir);
+    if (cmd == "status") {
+      return control_call(runtime_dir, json, [](auto& stub, auto& ctx, auto& state) {
+        return stub.GetClusterState(&ctx, bg::ControlRequest(), &state);
+      });
+    }
+    if (cmd == "switch") {
+      bg::SwitchRequest req;
+      req.set_to(to);
+      req.set_drain_timeout_ms(static_cast<std::int64_t>(switch_drain_s * 1000));
+      req.set_wait(wait);
+      return control_call(
+          runtime_dir, json,
+          [&](auto& stub, auto& ctx, auto& state) { return stub.Switch(&ctx, req, &state); }, 3600);
+    }
+    if (cmd == "suspend") {
+      return control_call(runtime_dir, false, [](auto& stub, auto& ctx, auto& state) {
+        return stub.Suspend(&ctx, bg::ControlRequest(), &state);
+      });
+    }
+    if (cmd == "resume") {
+      return control_call(runtime_dir, false, [](auto& stub, auto& ctx, auto& state) {
+        return stub.Resume(&ctx, bg::ControlRequest(), &state);
+      });
+    }
+    if (cmd == "restart") {
+      bg::RestartRequest req;
+      req.set_deployment(restart_name);
+      return control_call(runtime_dir, false, [&](auto& stub, auto& ctx, auto& state) {
+        return stub.Restart(&ctx, req, &state);
+      });
+    }
+    if (cmd == "reload") {
+      return control_call(runtime_dir, false, [](auto& stub, auto& ctx, auto& state) {
+        return stub.Reload(&ctx, bg::ControlRequest(), &state);
+      });
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "e6data-bluegreen: " << e.what() << '\n';
+    return 1;
+  }
+  return 2;
+}
