@@ -15,27 +15,93 @@ namespace e6data {
 
 /// \brief What went wrong, independent of the C++ type that carries it.
 enum class ErrorKind {
-  kDecode,  ///< Bytes from the server (or a capture) that do not follow the wire contract.
-  kUsage,   ///< The caller used the API wrongly (wrong type, out-of-range index, ...).
+  kDecode,          ///< Bytes from the server (or a capture) that do not follow the wire contract.
+  kUsage,           ///< The caller used the API wrongly (wrong type, out-of-range index, ...).
+  kConnection,      ///< The cluster could not be reached, or the connection broke.
+  kAuthentication,  ///< Wrong credentials, or a session the server no longer accepts.
+  kQuery,           ///< The server refused or failed the statement (bad SQL, unknown table...).
+  kTimeout,         ///< The call's deadline passed.
+  kCancelled,       ///< The query or call was cancelled.
+  kClusterSuspended,  ///< The cluster is suspended (HTTP 503) and was not resumed.
+  kStrategyChanged,   ///< The deployment serving a running query went away (blue-green switch).
+  kInternal,          ///< The server failed in a way the client cannot act on.
 };
 
 /// \brief Name of an error kind, e.g. "decode".
 std::string_view to_string(ErrorKind kind) noexcept;
+
+/// \brief Where an error came from: the gRPC call and the query it belonged to.
+struct ErrorContext {
+  int grpc_code = 0;           ///< the gRPC status code (0 when the error is not from a call)
+  std::string server_message;  ///< the server's own message, kept verbatim
+  std::string query_id;        ///< the query the call belonged to, if any
+  std::string strategy;        ///< the deployment (blue/green) the call went to, if known
+  bool retryable = false;      ///< repeating the operation may succeed
+};
 
 /// \brief Base of every error the library throws.
 class Error : public std::runtime_error {
  public:
   /// \param kind what went wrong
   /// \param message a sentence a person can act on; never contains secrets
-  Error(ErrorKind kind, const std::string& message);
+  /// \param context the call it came from, if any
+  Error(ErrorKind kind, const std::string& message, ErrorContext context = {});
 
   /// \brief What went wrong.
   ErrorKind kind() const noexcept { return kind_; }
   /// \brief True when repeating the same operation may succeed.
-  virtual bool is_retryable() const noexcept { return false; }
+  bool is_retryable() const noexcept { return context_.retryable; }
+  /// \brief The gRPC status code of the failed call (0 when not from a call).
+  int grpc_code() const noexcept { return context_.grpc_code; }
+  /// \brief The server's message, verbatim (empty when not from a call).
+  const std::string& server_message() const noexcept { return context_.server_message; }
+  /// \brief The query the failed call belonged to (empty when none).
+  const std::string& query_id() const noexcept { return context_.query_id; }
+  /// \brief The deployment the call went to (empty when unknown).
+  const std::string& strategy() const noexcept { return context_.strategy; }
 
  private:
   ErrorKind kind_;
+  ErrorContext context_;
+};
+
+/// \brief Thrown when the cluster cannot be reached or the connection breaks (gRPC UNAVAILABLE
+/// that is not a suspended cluster, a TLS failure, a refused connection).
+class ConnectionError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// \brief Thrown when the credentials are refused, or a session is no longer accepted after
+/// re-authenticating.
+class AuthenticationError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// \brief Thrown when the server refuses or fails a statement: bad SQL, an unknown table,
+/// a failure while running it; also when a running query's deployment went away.
+class QueryError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// \brief Thrown when a call's deadline passes.
+class TimeoutError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// \brief Thrown when a query or call was cancelled.
+class CancelledError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// \brief Thrown when the cluster is suspended and auto-resume is off or did not succeed.
+class ClusterSuspendedError : public Error {
+ public:
+  using Error::Error;
 };
 
 /// \brief Thrown when a result batch or result metadata payload is malformed.
