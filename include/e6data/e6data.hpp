@@ -4,8 +4,11 @@
 
 #include "e6data/batch.hpp"
 #include "e6data/column.hpp"
+#include "e6data/connection.hpp"
+#include "e6data/cursor.hpp"
 #include "e6data/decode.hpp"
 #include "e6data/errors.hpp"
+#include "e6data/options.hpp"
 #include "e6data/schema.hpp"
 #include "e6data/values.hpp"
 #include "e6data/vector_type.hpp"

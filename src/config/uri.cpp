@@ -224,6 +224,16 @@ ConnectionOptions ConnectionOptions::from_uri(std::string_view uri) {
   std::vector<std::string> problems;
 
   std::string_view rest = uri.substr(scheme_end + kSeparator.size());
+  // An '@' only after the first '/', '?' or '#' means the user-info was cut short by one of them:
+  // almost surely an unencoded delimiter in the token. Parsing on would put pieces of the token
+  // into the path or query, and from there into messages.
+  const std::string_view first_authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (first_authority.find('@') == std::string_view::npos &&
+      rest.find('@') != std::string_view::npos) {
+    throw UsageError(
+        "invalid e6data URI: the user name or token contains an unencoded '/', '?' or '#'; "
+        "percent-encode them as %2F, %3F and %23");
+  }
   if (const auto hash = rest.find('#'); hash != std::string_view::npos) {
     problems.emplace_back("the URI has a '#' (percent-encode it as %23 in a token)");
     rest = rest.substr(0, hash);
@@ -238,9 +248,6 @@ ConnectionOptions ConnectionOptions::from_uri(std::string_view uri) {
       question == std::string_view::npos ? std::string_view() : tail.substr(question + 1);
 
   parse_authority(authority, options, problems);
-  if (!problems.empty() && tail.find('@') != std::string_view::npos) {
-    problems.emplace_back("percent-encode '/', '?', '#' and '@' in the user name and token");
-  }
   parse_path(path, options, problems);
   parse_query(query, options.secure, options, problems);
 

@@ -1,0 +1,64 @@
+#pragma once
+/// \file
+/// \brief Connection: a session with an e6data cluster, and the catalog calls.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "e6data/cursor.hpp"
+#include "e6data/options.hpp"
+#include "e6data/schema.hpp"
+
+namespace e6data {
+
+namespace detail {
+struct ConnectionState;
+}
+
+/// \brief A connection to an e6data cluster.
+///
+/// Authenticates lazily (on first use) or eagerly (open()), and again by itself when the server
+/// says the session expired ("Access denied"). Cursors share the connection's session.
+/// \warning Thread safety: a Connection may be used from several threads at once (calls are
+/// independent; the session is shared under a lock); a Cursor may not (see Cursor).
+class Connection {
+ public:
+  /// \brief Checks the options; no network traffic until the first call.
+  /// \throws UsageError listing every problem of validate()
+  explicit Connection(ConnectionOptions options);
+  /// \brief Connects and authenticates now.
+  /// \throws UsageError, AuthenticationError, ConnectionError
+  static Connection open(ConnectionOptions options);
+  ~Connection();
+  Connection(Connection&&) noexcept;
+  Connection& operator=(Connection&&) noexcept;
+
+  /// \brief Authenticates now (again, when a session exists).
+  /// \throws AuthenticationError on refused credentials, ConnectionError when unreachable
+  void authenticate();
+  /// \brief Ends the connection; later calls throw UsageError. Idempotent.
+  void close();
+  /// \brief False after close().
+  bool is_open() const noexcept;
+
+  /// \brief Schema names of `catalog` (the V1 call when empty).
+  std::vector<std::string> schemas(const std::string& catalog = {});
+  /// \brief Table names of `schema` in `catalog` (the V1 call when `catalog` is empty).
+  std::vector<std::string> tables(const std::string& catalog, const std::string& schema);
+  /// \brief Columns of a table: name and e6data type (zone and format empty).
+  std::vector<ColumnInfo> columns(const std::string& catalog, const std::string& schema,
+                                  const std::string& table);
+  /// \brief Validates `sql` on the server without running it; returns the server's verdict.
+  std::string dry_run(const std::string& sql);
+  /// \brief A cursor on this connection, for `catalog` and `database` (default: the options').
+  Cursor cursor(std::string catalog = {}, std::string database = {});
+
+  /// \brief The options in force (the printer hides the password).
+  const ConnectionOptions& options() const;
+
+ private:
+  std::shared_ptr<detail::ConnectionState> state_;
+};
+
+}  // namespace e6data

@@ -1,0 +1,145 @@
+#include "e6data/connection.hpp"
+
+#include <sstream>
+
+#include "client/connection_state.hpp"
+
+namespace e6data {
+namespace {
+
+std::string strip(const std::string& sql) {
+  std::string s = sql;
+  while (!s.empty() && (s.back() == ';' || std::isspace(static_cast<unsigned char>(s.back())))) {
+    s.pop_back();
+  }
+  return s;
+}
+
+ConnectionOptions checked(ConnectionOptions options) {
+  const auto problems = options.validate();
+  if (!problems.empty()) {
+    std::string message = "invalid connection options:";
+    for (const auto& p : problems) message += "\n  - " + p;
+    throw UsageError(message);
+  }
+  return options;
+}
+
+}  // namespace
+
+Connection::Connection(ConnectionOptions options)
+    : state_(std::make_shared<detail::ConnectionState>(checked(std::move(options)))) {}
+
+Connection Connection::open(ConnectionOptions options) {
+  Connection connection(std::move(options));
+  connection.authenticate();
+  return connection;
+}
+
+Connection::~Connection() = default;
+Connection::Connection(Connection&&) noexcept = default;
+Connection& Connection::operator=(Connection&&) noexcept = default;
+
+void Connection::authenticate() {
+  if (!is_open()) throw UsageError("Connection::authenticate: the connection is closed");
+  state_->authenticate();
+}
+
+void Connection::close() {
+  if (!state_) return;
+  std::lock_guard lock(state_->mutex);
+  state_->closed = true;
+  state_->session_id.clear();
+}
+
+bool Connection::is_open() const noexcept {
+  if (!state_) return false;
+  std::lock_guard lock(state_->mutex);
+  return !state_->closed;
+}
+
+const ConnectionOptions& Connection::options() const {
+  return state_->options;
+}
+
+std::vector<std::string> Connection::schemas(const std::string& catalog) {
+  const auto res = state_->with_session([&](const std::string& session) {
+    if (catalog.empty()) {
+      GetSchemaNamesRequest req;
+      req.set_sessionid(session);
+      return state_->client.schema_names(req, state_->call_options());
+    }
+    GetSchemaNamesV2Request req;
+    req.set_sessionid(session);
+    req.set_catalog(catalog);
+    return state_->client.schema_names_v2(req, state_->call_options());
+  });
+  return {res.schemas().begin(), res.schemas().end()};
+}
+
+std::vector<std::string> Connection::tables(const std::string& catalog, const std::string& schema) {
+  const auto res = state_->with_session([&](const std::string& session) {
+    if (catalog.empty()) {
+      GetTablesRequest req;
+      req.set_sessionid(session);
+      req.set_schema(schema);
+      return state_->client.tables(req, state_->call_options());
+    }
+    GetTablesV2Request req;
+    req.set_sessionid(session);
+    req.set_schema(schema);
+    req.set_catalog(catalog);
+    return state_->client.tables_v2(req, state_->call_options());
+  });
+  return {res.tables().begin(), res.tables().end()};
+}
+
+std::vector<ColumnInfo> Connection::columns(const std::string& catalog, const std::string& schema,
+                                            const std::string& table) {
+  const auto res = state_->with_session([&](const std::string& session) {
+    if (catalog.empty()) {
+      GetColumnsRequest req;
+      req.set_sessionid(session);
+      req.set_schema(schema);
+      req.set_table(table);
+      return state_->client.columns(req, state_->call_options());
+    }
+    GetColumnsV2Request req;
+    req.set_sessionid(session);
+    req.set_schema(schema);
+    req.set_table(table);
+    req.set_catalog(catalog);
+    return state_->client.columns_v2(req, state_->call_options());
+  });
+  std::vector<ColumnInfo> out;
+  for (const auto& f : res.fieldinfo()) out.push_back({f.fieldname(), f.fieldtype(), "", ""});
+  return out;
+}
+
+std::string Connection::dry_run(const std::string& sql) {
+  const std::string text = strip(sql);
+  const auto res = state_->with_session([&](const std::string& session) {
+    if (state_->options.catalog.empty()) {
+      DryRunRequest req;
+      req.set_sessionid(session);
+      req.set_schema(state_->options.database);
+      req.set_querystring(text);
+      return state_->client.dry_run(req, state_->call_options());
+    }
+    DryRunRequestV2 req;
+    req.set_sessionid(session);
+    req.set_schema(state_->options.database);
+    req.set_catalog(state_->options.catalog);
+    req.set_querystring(text);
+    return state_->client.dry_run_v2(req, state_->call_options());
+  });
+  return res.dryrunvalue();
+}
+
+Cursor Connection::cursor(std::string catalog, std::string database) {
+  if (!is_open()) throw UsageError("Connection::cursor: the connection is closed");
+  return Cursor(state_, catalog.empty() ? state_->options.catalog : std::move(catalog),
+                database.empty() ? state_->options.database : std::move(database));
+}
+
+}  // namespace e6data

@@ -1,0 +1,226 @@
+// The connector against the dev server on 127.0.0.1:0: Connection and Cursor end to end.
+#include "e6data/connection.hpp"
+
+#include <random>
+
+#include "devserver_fixture.hpp"
+
+namespace e6data {
+namespace {
+
+class ConnectorTest : public testing::DevServerTest {
+ protected:
+  ConnectionOptions options(const std::string& catalog = "sqlite") const {
+    ConnectionOptions o;
+    o.host = "127.0.0.1";
+    o.port = server_->port();
+    o.username = "demo";
+    o.password = "demo";
+    o.catalog = catalog;
+    o.database = "main";
+    return o;
+  }
+};
+
+TEST_F(ConnectorTest, ExecuteAndFetchMatchTheServerRowCount) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT customer_id, name, credit_limit FROM customers ORDER BY customer_id;");
+  ASSERT_EQ(cursor.description().size(), 3u);
+  EXPECT_EQ(cursor.description()[0].name, "customer_id");
+  EXPECT_EQ(cursor.description()[2].type, "DECIMAL128");
+  const auto first = cursor.fetchone();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(std::get<std::int64_t>((*first)[0]), 1);
+  const auto some = cursor.fetchmany(10);
+  EXPECT_EQ(some.size(), 10u);
+  const auto rest = cursor.fetchall();
+  EXPECT_EQ(static_cast<std::int64_t>(1 + some.size() + rest.size()), cursor.rowcount());
+  EXPECT_FALSE(cursor.fetchone());
+}
+
+TEST_F(ConnectorTest, BatchesAreColumnarAndZeroCopy) {
+  Connection connection(options(""));  // V1 calls
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT order_id FROM orders ORDER BY order_id");
+  std::int64_t rows = 0;
+  std::int64_t expected = 1;
+  while (auto batch = cursor.next_batch()) {
+    for (const std::int64_t id : batch->column(0).values<std::int64_t>()) EXPECT_EQ(id, expected++);
+    rows += batch->num_rows();
+  }
+  EXPECT_EQ(rows, cursor.rowcount());
+}
+
+TEST_F(ConnectorTest, HostileParametersStayValues) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  std::mt19937 rng(5);
+  // Pieces of SQL syntax, quotes, escapes, control characters and multi-byte UTF-8.
+  const std::vector<std::string> pieces = {"'",
+                                           "\"",
+                                           ";",
+                                           "--",
+                                           "/*",
+                                           "*/",
+                                           "\\",
+                                           "%",
+                                           "_",
+                                           "?",
+                                           ":a",
+                                           "$1",
+                                           ")",
+                                           "(",
+                                           "\n",
+                                           "\t",
+                                           "\x01",
+                                           "a",
+                                           "Z",
+                                           "0",
+                                           " ",
+                                           "\xC3\xA9",
+                                           "\xF0\x9F\x98\x80",
+                                           "''"};
+  for (int trial = 0; trial < 200; ++trial) {
+    std::string hostile;
+    for (std::size_t i = rng() % 40; i > 0; --i) hostile += pieces[rng() % pieces.size()];
+    cursor.execute("SELECT ? AS echoed, ? AS n", {std::string_view(hostile), std::int64_t{trial}});
+    const auto row = cursor.fetchone();
+    ASSERT_TRUE(row);
+    EXPECT_EQ(std::get<std::string_view>((*row)[0]), hostile);
+    EXPECT_EQ(std::get<std::int64_t>((*row)[1]), trial);
+  }
+  cursor.execute("SELECT count(*) FROM customers WHERE name = ?",
+                 {std::string_view("x' OR '1'='1")});
+  EXPECT_EQ(std::get<std::int64_t>((*cursor.fetchone())[0]), 0);
+}
+
+TEST_F(ConnectorTest, NonUtf8StringParameterIsAUsageError) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  EXPECT_THROW(cursor.execute("SELECT ?", {std::string_view("a\xFF")}), UsageError);
+}
+
+TEST_F(ConnectorTest, ParametersWithoutCatalogAreAUsageError) {
+  Connection connection(options(""));
+  Cursor cursor = connection.cursor();
+  EXPECT_THROW(cursor.execute("SELECT ?", {std::int64_t{1}}), UsageError);
+}
+
+TEST_F(ConnectorTest, BadSqlIsAQueryErrorWithTheServerMessage) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  try {
+    cursor.execute("SELEC 1");
+    FAIL();
+  } catch (const QueryError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kQuery);
+    EXPECT_NE(e.server_message().find("syntax error"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(cursor.execute("SELECT * FROM no_such_table"), QueryError);
+  cursor.execute("SELECT 1");  // the cursor is still usable
+  EXPECT_EQ(std::get<std::int64_t>((*cursor.fetchone())[0]), 1);
+}
+
+TEST_F(ConnectorTest, WrongTokenIsAnAuthenticationError) {
+  ConnectionOptions o = options();
+  o.password = "not-the-token";
+  try {
+    Connection::open(o);
+    FAIL();
+  } catch (const AuthenticationError& e) {
+    EXPECT_FALSE(e.is_retryable());
+    EXPECT_EQ(std::string(e.what()).find("not-the-token"), std::string::npos);
+  }
+}
+
+TEST_F(ConnectorTest, InvalidOptionsAreRefusedBeforeDialing) {
+  ConnectionOptions o;
+  EXPECT_THROW(Connection{o}, UsageError);
+}
+
+TEST_F(ConnectorTest, CatalogBrowsing) {
+  Connection connection(options());
+  EXPECT_EQ(connection.schemas("sqlite"), std::vector<std::string>{"main"});
+  EXPECT_EQ(connection.schemas(), std::vector<std::string>{"main"});
+  const auto tables = connection.tables("sqlite", "main");
+  EXPECT_NE(std::find(tables.begin(), tables.end(), "orders"), tables.end());
+  const auto columns = connection.columns("sqlite", "main", "customers");
+  ASSERT_FALSE(columns.empty());
+  EXPECT_EQ(columns[0].name, "customer_id");
+  EXPECT_EQ(columns[0].type, "LONG");
+  EXPECT_THROW(connection.columns("sqlite", "main", "nope"), QueryError);
+  EXPECT_EQ(connection.dry_run("SELECT 1;"), R"({"valid":true})");
+}
+
+TEST_F(ConnectorTest, StatusExplainCancelAndClear) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT * FROM orders WHERE status = 'shipped'");
+  EXPECT_TRUE(cursor.status().finished);
+  EXPECT_EQ(cursor.status().row_count, cursor.rowcount());
+  EXPECT_NE(cursor.explain().find("SCAN"), std::string::npos);
+  const auto analyzed = cursor.explain_analyze();
+  EXPECT_FALSE(analyzed.is_cached);
+  EXPECT_NE(analyzed.plan.find("rows:"), std::string::npos);
+  cursor.cancel();
+  EXPECT_THROW(cursor.next_batch(), CancelledError);
+  cursor.clear();
+  EXPECT_TRUE(cursor.query_id().empty());
+  EXPECT_THROW(cursor.next_batch(), UsageError);
+  EXPECT_EQ(server_->status().active_queries, 0);
+}
+
+TEST_F(ConnectorTest, DestroyedCursorReleasesItsQuery) {
+  Connection connection(options());
+  {
+    Cursor cursor = connection.cursor();
+    cursor.execute("SELECT * FROM line_items");
+    (void)cursor.next_batch();
+    EXPECT_EQ(server_->status().active_queries, 1);
+  }
+  EXPECT_EQ(server_->status().active_queries, 0);
+}
+
+TEST_F(ConnectorTest, ReauthenticatesWhenTheServerForgotTheSession) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT 1");
+  cursor.clear();
+  // A new server on the same port knows none of the old sessions: "Access denied".
+  const int port = server_->port();
+  server_->shutdown(std::chrono::milliseconds(0));
+  server_.reset();
+  auto again = default_options();
+  again.port = port;
+  again.data_dir = dir_;
+  server_ = std::make_unique<devserver::DevServer>(again);
+  server_->start();
+  cursor.execute("SELECT 2");
+  EXPECT_EQ(std::get<std::int64_t>((*cursor.fetchone())[0]), 2);
+}
+
+TEST_F(ConnectorTest, ServerGoneIsAConnectionError) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  server_->shutdown(std::chrono::milliseconds(0));
+  server_.reset();
+  try {
+    cursor.execute("SELECT 1");
+    FAIL();
+  } catch (const ConnectionError& e) {
+    EXPECT_TRUE(e.is_retryable());
+  }
+}
+
+TEST_F(ConnectorTest, ClosedConnectionRefusesUse) {
+  Connection connection(options());
+  connection.close();
+  connection.close();  // idempotent
+  EXPECT_FALSE(connection.is_open());
+  EXPECT_THROW(connection.schemas(), UsageError);
+  EXPECT_THROW(connection.cursor(), UsageError);
+}
+
+}  // namespace
+}  // namespace e6data
