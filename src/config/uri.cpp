@@ -171,13 +171,14 @@ void parse_query(std::string_view query, bool secure_scheme, ConnectionOptions& 
       problems.emplace_back("a query key has a bad percent-escape");
       continue;
     }
-    const std::string shown_key = config::quote(*key);
     const config::OptionField* field = config::find_uri_field(*key);
     if (field == nullptr) {
-      problems.push_back("unknown query parameter " + shown_key +
+      problems.push_back("unknown query parameter " + config::quote(*key) +
                          " (host, port, user, token, catalog and database go in the URI itself)");
       continue;
     }
+    // A known key is plain ASCII, safe to show as written.
+    const std::string& shown_key = *key;
     if (equals == std::string_view::npos) {
       problems.push_back("query parameter " + shown_key + " has no value");
       continue;
@@ -199,7 +200,7 @@ void parse_query(std::string_view query, bool secure_scheme, ConnectionOptions& 
       continue;
     }
     if (secure_scheme && field->path == "secure" && !std::get<bool>(parsed.value)) {
-      problems.emplace_back("query parameter \"secure\" is false but the scheme is e6datas://");
+      problems.emplace_back("query parameter secure is false but the scheme is e6datas://");
       continue;
     }
     field->set(options, parsed.value);
