@@ -7,6 +7,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -14,6 +19,49 @@
 #include <thread>
 
 namespace e6data::bluegreen {
+namespace {
+
+// PR_SET_PDEATHSIG fires when the *thread* that forked the child exits, not the process. The
+// controller also starts children from gRPC handler threads (restart), which gRPC may retire at
+// any time; so every fork happens on this one thread, which lives as long as the process.
+class SpawnerThread {
+ public:
+  static SpawnerThread& instance() {
+    static SpawnerThread* spawner = new SpawnerThread();  // never destroyed: lives until exit
+    return *spawner;
+  }
+  pid_t run(std::function<pid_t()> fork_child) {
+    std::packaged_task<pid_t()> task(std::move(fork_child));
+    auto result = task.get_future();
+    {
+      std::lock_guard lock(mutex_);
+      tasks_.push_back(std::move(task));
+    }
+    wake_.notify_one();
+    return result.get();
+  }
+
+ private:
+  SpawnerThread() {
+    std::thread([this] {
+      for (;;) {
+        std::packaged_task<pid_t()> task;
+        {
+          std::unique_lock lock(mutex_);
+          wake_.wait(lock, [this] { return !tasks_.empty(); });
+          task = std::move(tasks_.front());
+          tasks_.pop_front();
+        }
+        task();
+      }
+    }).detach();
+  }
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::packaged_task<pid_t()>> tasks_;
+};
+
+}  // namespace
 
 ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv, const std::string& log_path) {
   if (argv.empty()) throw std::invalid_argument("ChildProcess::spawn: empty argv");
@@ -24,12 +72,9 @@ ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv, const std
   const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) throw std::runtime_error("cannot open " + log_path + ": " + std::strerror(errno));
   const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(log_fd);
-    throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
-  }
-  if (pid == 0) {
+  const pid_t pid = SpawnerThread::instance().run([&]() -> pid_t {
+    const pid_t forked = ::fork();
+    if (forked != 0) return forked < 0 ? -errno : forked;
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // die with the controller
     if (::getppid() != parent) ::_exit(127);  // the controller is already gone
     ::dup2(log_fd, STDOUT_FILENO);
@@ -42,8 +87,9 @@ ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv, const std
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::execv(args[0], args.data());
     ::_exit(127);
-  }
+  });
   ::close(log_fd);
+  if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(-pid));
   ChildProcess child;
   child.pid_ = pid;
   child.log_path_ = log_path;
