@@ -48,17 +48,21 @@ std::unique_ptr<bg::BlueGreenControl::Stub> control_stub(const std::string& runt
                              " (start one with: e6data-bluegreen up --runtime-dir " + runtime_dir +
                              ")");
   }
-  return bg::BlueGreenControl::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                                           grpc::InsecureChannelCredentials()));
+  return bg::BlueGreenControl::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
 }
 
 void print_state(const bg::ClusterState& s, bool json) {
   if (json) {
-    nlohmann::ordered_json j{{"phase", s.phase()},          {"active", s.active()},
-                             {"pending", s.pending()},      {"cluster_status", s.cluster_status()},
+    nlohmann::ordered_json j{{"phase", s.phase()},
+                             {"active", s.active()},
+                             {"pending", s.pending()},
+                             {"cluster_status", s.cluster_status()},
                              {"endpoint", "127.0.0.1:" + std::to_string(s.port())},
-                             {"switches", s.switches()},    {"reloads", s.reloads()},
-                             {"router_pid", s.router_pid()}, {"deployments", nlohmann::json::array()}};
+                             {"switches", s.switches()},
+                             {"reloads", s.reloads()},
+                             {"router_pid", s.router_pid()},
+                             {"deployments", nlohmann::json::array()}};
     for (const auto& d : s.deployments()) {
       j["deployments"].push_back({{"name", d.name()},
                                   {"port", d.port()},
@@ -129,8 +133,8 @@ int run_detached(const std::vector<std::string>& args, const std::string& runtim
   if (read_number(fs::path(runtime_dir) / "control.port") != 0) {
     const int pid = read_number(fs::path(runtime_dir) / "controller.pid");
     if (pid > 0 && ::kill(pid, 0) == 0) {
-      std::cerr << "e6data-bluegreen: a cluster is already running in " << runtime_dir
-                << " (pid " << pid << ")\n";
+      std::cerr << "e6data-bluegreen: a cluster is already running in " << runtime_dir << " (pid "
+                << pid << ")\n";
       return 1;
     }
   }
@@ -230,7 +234,8 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   up->add_option("--nginx", options.nginx_path, "The nginx binary")->capture_default_str();
   up->add_option("--devserver", options.devserver_path, "The e6data-devserver binary");
-  up->add_option("--batch-rows", options.batch_rows, "Rows per result batch")->capture_default_str();
+  up->add_option("--batch-rows", options.batch_rows, "Rows per result batch")
+      ->capture_default_str();
   up->add_option("--drain-timeout", drain_timeout_s, "Default seconds a switch waits for drain")
       ->capture_default_str();
   up->add_option("--resume-seconds", resume_s, "Seconds a resume spends in `resuming`")
@@ -266,7 +271,9 @@ int main(int argc, char** argv) {
       options.runtime_dir = fs::absolute(runtime_dir).string();
       options.drain_timeout = std::chrono::milliseconds(static_cast<long>(drain_timeout_s * 1000));
       options.resume_duration = std::chrono::milliseconds(static_cast<long>(resume_s * 1000));
-      e6data::log::configure({log_level, e6data::log::Format::kText, "stderr"});
+      e6data::log::LogOptions log_options;
+      log_options.level = log_level;
+      e6data::log::configure(log_options);
       if (foreground) return run_foreground(options);
       std::vector<std::string> args(argv + 1, argv + argc);
       return run_detached(args, options.runtime_dir, up_timeout_s);

@@ -9,6 +9,7 @@
 #include "e6data/cursor.hpp"
 #include "e6data/options.hpp"
 #include "e6data/schema.hpp"
+#include "e6data/strategy.hpp"
 
 namespace e6data {
 
@@ -56,6 +57,9 @@ class Connection {
 
   /// \brief The options in force (the printer hides the password).
   const ConnectionOptions& options() const;
+  /// \brief The blue-green state of this connection's endpoint (shared by every connection to
+  /// it): active and pending deployment, bound queries, counters. Lock-free to read.
+  StrategySnapshot strategy() const;
 
  private:
   std::shared_ptr<detail::ConnectionState> state_;

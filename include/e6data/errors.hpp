@@ -37,6 +37,7 @@ struct ErrorContext {
   std::string query_id;        ///< the query the call belonged to, if any
   std::string strategy;        ///< the deployment (blue/green) the call went to, if known
   bool retryable = false;      ///< repeating the operation may succeed
+  int http_status = 0;  ///< the router's HTTP status (456 wrong deployment, 503 suspended), or 0
 };
 
 /// \brief Base of every error the library throws.
@@ -59,6 +60,12 @@ class Error : public std::runtime_error {
   const std::string& query_id() const noexcept { return context_.query_id; }
   /// \brief The deployment the call went to (empty when unknown).
   const std::string& strategy() const noexcept { return context_.strategy; }
+  /// \brief The router's HTTP status when the call was refused before reaching a deployment:
+  /// 456 (the deployment named by the strategy header is not serving) or 503 (the cluster is
+  /// suspended); 0 otherwise.
+  int http_status() const noexcept { return context_.http_status; }
+  /// \brief Everything known about the call the error came from.
+  const ErrorContext& context() const noexcept { return context_; }
 
  private:
   ErrorKind kind_;

@@ -137,6 +137,9 @@ struct StrategyOptions {
   /// \brief Name of a file under /dev/shm that shares the strategy between processes; empty
   /// (the default) turns sharing off. E6DATA_STRATEGY_SHARED_STATE, a file name without '/'.
   std::string shared_state;
+  /// \brief Which deployment detection tries first: "blue,green" (e6data's own order) or
+  /// "green,blue". E6DATA_STRATEGY_DETECTION_ORDER.
+  std::string detection_order = "blue,green";
 
   /// \brief Member-wise equality.
   friend bool operator==(const StrategyOptions&, const StrategyOptions&) = default;

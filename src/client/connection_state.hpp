@@ -1,74 +1,63 @@
 #pragma once
-// What a Connection and its Cursors share: the options, the call path and the session. The
-// session is authenticated lazily and again after "Access denied" (with_session()).
+// What a Connection and its Cursors share: the options, the call path, and the strategy runner
+// that holds the sessions (one per deployment) and applies the zero-downtime rules.
 
-#include <functional>
-#include <mutex>
+#include <atomic>
+#include <memory>
 #include <string>
 
 #include "e6data/errors.hpp"
 #include "e6data/options.hpp"
 #include "rpc/engine_client.hpp"
+#include "strategy/call_runner.hpp"
+#include "strategy/endpoint_state.hpp"
 
 namespace e6data::detail {
 
 struct ConnectionState {
-  explicit ConnectionState(ConnectionOptions o) : options(std::move(o)), client(options) {}
+  explicit ConnectionState(ConnectionOptions o);
+  ~ConnectionState();
 
   ConnectionOptions options;
   rpc::EngineClient client;
-  std::mutex mutex;  // guards session_id and closed
-  std::string session_id;
-  bool closed = false;
+  std::shared_ptr<strategy::EndpointState> endpoint;
+  strategy::CallRunner runner;
+  std::atomic<bool> closed{false};
 
-  rpc::CallOptions call_options(
-      std::chrono::milliseconds timeout = std::chrono::seconds(60)) const {
+  // Deadlines: short calls, and calls that may wait for a query to run (prepare, execute, the
+  // first batch, explain analyze).
+  std::chrono::milliseconds short_timeout() const { return std::chrono::seconds(60); }
+  std::chrono::milliseconds long_timeout() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(options.grpc.prepare_timeout);
+  }
+
+  // The per-call options for a call on `route` (and the query it belongs to, if any).
+  rpc::CallOptions call_options(const strategy::Route& route, std::chrono::milliseconds timeout,
+                                const std::string& query_id = {},
+                                const std::string& planner_ip = {}) const {
     rpc::CallOptions call;
     call.timeout = timeout;
+    call.strategy = std::string(strategy::to_string(route.deployment));
+    call.query_id = query_id;
+    call.planner_ip = planner_ip;
     return call;
   }
 
-  // Authenticates and stores the new session id.
-  std::string authenticate() {
-    AuthenticateRequest req;
-    req.set_user(options.username);
-    req.set_password(options.password);
-    const AuthenticateResponse res = client.authenticate(req, call_options());
-    if (res.sessionid().empty()) {
-      throw AuthenticationError(ErrorKind::kAuthentication,
-                                "authenticate returned no session for user " + options.username);
-    }
-    std::lock_guard lock(mutex);
-    session_id = res.sessionid();
-    return session_id;
+  void require_open(const char* operation) const {
+    if (closed.load()) throw UsageError(std::string(operation) + ": the connection is closed");
   }
 
-  std::string session() {
-    {
-      std::lock_guard lock(mutex);
-      if (closed) throw UsageError("the connection is closed");
-      if (!session_id.empty()) return session_id;
-    }
-    return authenticate();
+  // A call that belongs to no query, with the strategy rules (strategy/call_runner.hpp).
+  template <typename Call>
+  auto run(Call&& call, strategy::Repeat repeat = strategy::Repeat::kSafe)
+      -> decltype(call(strategy::Route{})) {
+    require_open("e6data");
+    return runner.run(std::forward<Call>(call), repeat, short_timeout());
   }
 
-  // Runs `call(session_id)`; if the server no longer knows the session, authenticates once more
-  // and runs it again. Calls that belong to a prepared query must not use this: their query
-  // died with the session (see Cursor).
-  template <typename F>
-  auto with_session(F&& call) -> decltype(call(std::string())) {
-    const std::string session = this->session();
-    try {
-      return call(session);
-    } catch (const AuthenticationError& e) {
-      if (!e.is_retryable()) throw;  // refused credentials: retrying cannot help
-      {
-        std::lock_guard lock(mutex);
-        if (session_id == session) session_id.clear();
-      }
-      return call(this->session());
-    }
-  }
+ private:
+  std::string authenticate_on(strategy::Deployment d, strategy::TimePoint deadline);
+  void resume_cluster(strategy::TimePoint deadline);
 };
 
 }  // namespace e6data::detail

@@ -1,7 +1,9 @@
 #include "e6data/cursor.hpp"
 
 #include "client/connection_state.hpp"
+#include "client/statement_kind.hpp"
 #include "e6data/decode.hpp"
+#include "log/logger.hpp"
 #include "wire/modified_utf8.hpp"
 #include "wire/value_format.hpp"
 
@@ -67,21 +69,28 @@ struct Cursor::State {
   std::shared_ptr<detail::ConnectionState> connection;
   std::string catalog;
   std::string database;
-  // The current query, bound to the session and engine it was prepared with for its whole life.
+  // The statement, kept so that a query lost in a switch can be run again.
+  std::string sql;
+  std::vector<ParameterValue> parameters;
+  bool is_read = false;
+  int reruns = 0;
+  bool rows_delivered = false;  // the caller has seen rows of this statement
+  // The current query, bound to the deployment, session and engine it was prepared with.
+  strategy::Route route;
+  std::shared_ptr<strategy::QueryBinding> binding;
   std::string query_id;
-  std::string session_id;
   std::string engine_ip;
+  bool executed = false;  // the execute call succeeded
   std::vector<ColumnInfo> columns;
   std::int64_t row_count = -1;
   bool exhausted = true;
   std::optional<Batch> current;  // for the row-wise reads
   std::int64_t next_row = 0;
 
-  rpc::CallOptions call(std::chrono::milliseconds timeout = std::chrono::seconds(60)) const {
-    rpc::CallOptions c = connection->call_options(timeout);
-    c.planner_ip = engine_ip;
-    c.query_id = query_id;
-    return c;
+  strategy::CallRunner& runner() const { return connection->runner; }
+
+  rpc::CallOptions call(std::chrono::milliseconds timeout) const {
+    return connection->call_options(route, timeout, query_id, engine_ip);
   }
 
   void require_query(const char* operation) const {
@@ -94,9 +103,143 @@ struct Cursor::State {
   Request query_request() const {
     Request req;
     req.set_engineip(engine_ip);
-    req.set_sessionid(session_id);
+    req.set_sessionid(route.session);
     req.set_queryid(query_id);
     return req;
+  }
+
+  // A call of the current query on its route (transient failures of repeatable calls retried).
+  template <typename Call>
+  auto bound_call(Call&& call, strategy::Repeat repeat, std::chrono::milliseconds timeout) {
+    return runner().call_bound(
+        route, *binding, [&](const strategy::Route&) { return call(); }, repeat, timeout);
+  }
+
+  void release_binding() {
+    if (binding) {
+      connection->endpoint->release(*binding);
+      binding.reset();
+    }
+  }
+
+  void forget_query() {
+    release_binding();
+    query_id.clear();
+    engine_ip.clear();
+    columns.clear();
+    row_count = -1;
+    exhausted = true;
+    executed = false;
+    current.reset();
+    next_row = 0;
+  }
+
+  // prepare + execute + result metadata, re-running when the query is lost on the way.
+  void start_query() {
+    auto& conn = *connection;
+    for (;;) {
+      auto prepared = runner().run_bound(
+          [&](const strategy::Route& r) {
+            if (catalog.empty()) {
+              PrepareStatementRequest req;
+              req.set_sessionid(r.session);
+              req.set_schema(database);
+              req.set_querystring(sql);
+              return conn.client.prepare(req, conn.call_options(r, conn.long_timeout()));
+            }
+            PrepareStatementV2Request req;
+            req.set_sessionid(r.session);
+            req.set_schema(database);
+            req.set_catalog(catalog);
+            req.set_querystring(sql);
+            return conn.client.prepare_v2(req, conn.call_options(r, conn.long_timeout()));
+          },
+          conn.long_timeout());
+      route = std::move(prepared.route);
+      binding = std::move(prepared.binding);
+      query_id = prepared.response.queryid();
+      engine_ip = prepared.response.engineip();
+      executed = false;
+      try {
+        if (catalog.empty()) {
+          const auto req = query_request<ExecuteStatementRequest>();
+          bound_call([&] { return conn.client.execute(req, call(conn.long_timeout())); },
+                     strategy::Repeat::kUnsafe, conn.long_timeout());
+        } else {
+          auto req = query_request<ExecuteStatementV2Request>();
+          for (const auto& p : parameters) *req.add_params() = p;
+          bound_call([&] { return conn.client.execute_v2(req, call(conn.long_timeout())); },
+                     strategy::Repeat::kUnsafe, conn.long_timeout());
+        }
+        executed = true;
+        const auto req = query_request<GetResultMetadataRequest>();
+        const auto meta =
+            bound_call([&] { return conn.client.result_metadata(req, call(conn.short_timeout())); },
+                       strategy::Repeat::kSafe, conn.short_timeout());
+        ResultSchema schema = decode_result_metadata(meta.resultmetadata());
+        columns = std::move(schema.columns);
+        row_count = schema.row_count;
+        exhausted = false;
+        return;
+      } catch (const Error& e) {
+        handle_lost_query(e, "execute");
+      }
+    }
+  }
+
+  // A call of the current query failed with `e`. Returns when the query may run again (its
+  // bookkeeping released, ready for start_query()); otherwise throws: `e` itself, or a
+  // QueryError of kind kStrategyChanged when its deployment went away. Called in a catch block.
+  void handle_lost_query(const Error& e, const char* operation) {
+    using strategy::Recovery;
+    auto& endpoint = *connection->endpoint;
+    const Recovery recovery = strategy::recovery_for(e);
+    const bool lost = recovery == Recovery::kWrongDeployment ||
+                      recovery == Recovery::kSessionLost ||
+                      (recovery == Recovery::kSuspended && connection->options.auto_resume) ||
+                      recovery == Recovery::kTransient;
+    if (!lost) throw;
+    const strategy::Route lost_route = route;
+    const std::string lost_query = query_id;
+    if (recovery == Recovery::kWrongDeployment) {
+      endpoint.counters().recoveries_456.fetch_add(1);
+      endpoint.on_wrong_deployment(lost_route.deployment);
+      runner().forget(lost_route);
+    } else if (recovery == Recovery::kSessionLost) {
+      endpoint.counters().reauthentications.fetch_add(1);
+      runner().forget(lost_route);
+    }
+    // The server-side query died with its deployment or session; a transient failure leaves
+    // its fate unknown, so it counts as executed.
+    const bool ran = executed || recovery == Recovery::kTransient;
+    forget_query();
+    if (reruns < 2 && strategy::may_rerun(ran, is_read, rows_delivered)) {
+      ++reruns;
+      if (ran) endpoint.counters().reruns.fetch_add(1);
+      log::event(log::get("e6data.strategy"), spdlog::level::info,
+                 ran ? "query lost with its deployment; re-running the read"
+                     : "query refused before it ran; preparing it again",
+                 {{"query_id", lost_query},
+                  {"strategy", std::string(strategy::to_string(lost_route.deployment))},
+                  {"operation", operation}});
+      return;
+    }
+    endpoint.counters().lost_queries.fetch_add(1);
+    if (recovery == Recovery::kWrongDeployment || recovery == Recovery::kSessionLost) {
+      ErrorContext context = e.context();
+      context.retryable = false;
+      throw QueryError(
+          ErrorKind::kStrategyChanged,
+          std::string("query ") + lost_query + " was lost: the " +
+              std::string(strategy::to_string(lost_route.deployment)) +
+              (recovery == Recovery::kWrongDeployment ? " deployment stopped serving"
+                                                      : " session running it expired") +
+              " during " + operation + "; it was not re-run because " +
+              (is_read ? "rows had already been delivered" : "it may have had side effects") +
+              " (" + e.what() + ")",
+          context);
+    }
+    throw;
   }
 };
 
@@ -114,6 +257,7 @@ Cursor::~Cursor() {
     if (s_) clear();
   } catch (...) {  // a destructor never throws; the session's expiry frees it eventually
   }
+  if (s_) s_->release_binding();
 }
 
 Cursor::Cursor(Cursor&&) noexcept = default;
@@ -123,6 +267,7 @@ Cursor& Cursor::operator=(Cursor&& other) noexcept {
       if (s_) clear();
     } catch (...) {
     }
+    if (s_) s_->release_binding();
     s_ = std::move(other.s_);
   }
   return *this;
@@ -130,52 +275,25 @@ Cursor& Cursor::operator=(Cursor&& other) noexcept {
 
 void Cursor::execute(std::string_view sql, const std::vector<Value>& parameters) {
   if (!s_) throw UsageError("Cursor::execute on a moved-from cursor");
+  s_->connection->require_open("Cursor::execute");
   clear();
-  const std::string text = strip_trailing_semicolons(sql);
   if (!parameters.empty() && s_->catalog.empty()) {
     throw UsageError(
         "Cursor::execute: parameters are sent with the V2 calls, which need a catalog; set "
         "ConnectionOptions::catalog or pass one to Connection::cursor()");
   }
-  auto& conn = *s_->connection;
-  const auto prepare_timeout =
-      std::chrono::duration_cast<std::chrono::milliseconds>(conn.options.grpc.prepare_timeout);
-  // prepare, with a new session if the server forgot ours; the query is bound from here on.
-  const auto prepared = conn.with_session([&](const std::string& session) {
-    s_->session_id = session;
-    if (s_->catalog.empty()) {
-      PrepareStatementRequest req;
-      req.set_sessionid(session);
-      req.set_schema(s_->database);
-      req.set_querystring(text);
-      return conn.client.prepare(req, conn.call_options(prepare_timeout));
-    }
-    PrepareStatementV2Request req;
-    req.set_sessionid(session);
-    req.set_schema(s_->database);
-    req.set_catalog(s_->catalog);
-    req.set_querystring(text);
-    return conn.client.prepare_v2(req, conn.call_options(prepare_timeout));
-  });
-  s_->query_id = prepared.queryid();
-  s_->engine_ip = prepared.engineip();
-  if (s_->catalog.empty()) {
-    conn.client.execute(s_->query_request<ExecuteStatementRequest>(), s_->call());
-  } else {
-    auto req = s_->query_request<ExecuteStatementV2Request>();
-    for (std::size_t i = 0; i < parameters.size(); ++i) {
-      ParameterValue* p = req.add_params();
-      p->set_index(static_cast<std::int32_t>(i));
-      fill_parameter(*p, parameters[i], i);
-    }
-    conn.client.execute_v2(req, s_->call());
+  s_->sql = strip_trailing_semicolons(sql);
+  s_->parameters.clear();
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    ParameterValue p;
+    p.set_index(static_cast<std::int32_t>(i));
+    fill_parameter(p, parameters[i], i);
+    s_->parameters.push_back(std::move(p));
   }
-  const auto meta =
-      conn.client.result_metadata(s_->query_request<GetResultMetadataRequest>(), s_->call());
-  ResultSchema schema = decode_result_metadata(meta.resultmetadata());
-  s_->columns = std::move(schema.columns);
-  s_->row_count = schema.row_count;
-  s_->exhausted = false;
+  s_->is_read = detail::statement_is_read(s_->sql);
+  s_->reruns = 0;
+  s_->rows_delivered = false;
+  s_->start_query();
 }
 
 const std::vector<ColumnInfo>& Cursor::description() const {
@@ -191,14 +309,37 @@ const std::string& Cursor::query_id() const noexcept {
 std::optional<Batch> Cursor::next_batch() {
   s_->require_query("next_batch");
   if (s_->exhausted) return std::nullopt;
-  const auto res =
-      s_->connection->client.next_batch(s_->query_request<GetNextResultBatchRequest>(), s_->call());
-  Batch batch = decode_result_batch(res.resultbatch(), {.expected_columns = s_->columns.size()});
-  if (batch.is_end_of_results()) {
-    s_->exhausted = true;
-    return std::nullopt;
+  auto& conn = *s_->connection;
+  for (;;) {
+    try {
+      const auto req = s_->query_request<GetNextResultBatchRequest>();
+      // Not repeatable: a retried call could skip a batch the server already sent.
+      const auto res =
+          s_->bound_call([&] { return conn.client.next_batch(req, s_->call(conn.long_timeout())); },
+                         strategy::Repeat::kUnsafe, conn.long_timeout());
+      Batch batch =
+          decode_result_batch(res.resultbatch(), {.expected_columns = s_->columns.size()});
+      if (batch.is_end_of_results()) {
+        s_->exhausted = true;
+        // Nothing more runs on the deployment: a pending switch need not wait for clear().
+        s_->release_binding();
+        return std::nullopt;
+      }
+      if (batch.num_rows() > 0) s_->rows_delivered = true;
+      return batch;
+    } catch (const Error& e) {
+      const auto columns = s_->columns.size();
+      s_->handle_lost_query(e, "fetch");
+      s_->start_query();
+      if (s_->columns.size() != columns) {
+        throw QueryError(ErrorKind::kStrategyChanged,
+                         "the statement re-run after a deployment switch returned a different "
+                         "number of columns (" +
+                             std::to_string(s_->columns.size()) + " instead of " +
+                             std::to_string(columns) + ")");
+      }
+    }
   }
-  return batch;
 }
 
 std::optional<Row> Cursor::fetchone() {
@@ -228,38 +369,61 @@ std::vector<Row> Cursor::fetchall() {
 
 QueryStatus Cursor::status() {
   s_->require_query("status");
-  const auto res = s_->connection->client.status(s_->query_request<StatusRequest>(), s_->call());
+  auto& conn = *s_->connection;
+  if (!s_->binding) {  // the result was read to the end: the query is done
+    return {true, s_->row_count};
+  }
+  const auto req = s_->query_request<StatusRequest>();
+  const auto res =
+      s_->bound_call([&] { return conn.client.status(req, s_->call(conn.short_timeout())); },
+                     strategy::Repeat::kSafe, conn.short_timeout());
   return {res.status(), res.rowcount()};
 }
 
 std::string Cursor::explain() {
   s_->require_query("explain");
-  return s_->connection->client.explain(s_->query_request<ExplainRequest>(), s_->call()).explain();
+  auto& conn = *s_->connection;
+  const auto req = s_->query_request<ExplainRequest>();
+  const auto call = s_->call(conn.short_timeout());
+  const auto res = conn.client.explain(req, call);
+  conn.runner.observe(s_->route.deployment, res);
+  return res.explain();
 }
 
 ExplainAnalyzeResult Cursor::explain_analyze() {
   s_->require_query("explain_analyze");
-  const auto res = s_->connection->client.explain_analyze(
-      s_->query_request<ExplainAnalyzeRequest>(), s_->call(std::chrono::minutes(10)));
+  auto& conn = *s_->connection;
+  const auto req = s_->query_request<ExplainAnalyzeRequest>();
+  const auto res = conn.client.explain_analyze(req, s_->call(conn.long_timeout()));
+  conn.runner.observe(s_->route.deployment, res);
   return {res.explainanalyze(), res.iscached(), res.parsingtime(), res.queueingtime()};
 }
 
 void Cursor::cancel() {
   s_->require_query("cancel");
-  s_->connection->client.cancel(s_->query_request<CancelQueryRequest>(), s_->call());
+  auto& conn = *s_->connection;
+  const auto res =
+      conn.client.cancel(s_->query_request<CancelQueryRequest>(), s_->call(conn.short_timeout()));
+  conn.runner.observe(s_->route.deployment, res);
 }
 
 void Cursor::clear() {
   if (!s_ || s_->query_id.empty()) return;
+  auto& conn = *s_->connection;
   const auto req = s_->query_request<ClearRequest>();
-  const auto call = s_->call();
-  // Forget the query first: a failed clear must not leave the cursor pointing at it.
-  s_->query_id.clear();
-  s_->columns.clear();
-  s_->row_count = -1;
-  s_->exhausted = true;
-  s_->current.reset();
-  s_->connection->client.clear(req, call);
+  const auto call = s_->call(conn.short_timeout());
+  const auto deployment = s_->route.deployment;
+  // Forget the query first: a failed clear must not leave the cursor pointing at it, nor its
+  // binding holding back a switch.
+  s_->forget_query();
+  try {
+    conn.runner.observe(deployment, conn.client.clear(req, call));
+  } catch (const Error& e) {
+    // The query went with its deployment or session: nothing is left to release.
+    const auto r = strategy::recovery_for(e);
+    if (r == strategy::Recovery::kWrongDeployment || r == strategy::Recovery::kSessionLost) return;
+    throw;
+  }
 }
 
 }  // namespace e6data

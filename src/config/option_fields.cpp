@@ -54,6 +54,12 @@ std::optional<std::string> check_shm_name(std::string_view value) {
   return std::nullopt;
 }
 
+// Detection probes both deployments, in one order or the other.
+std::optional<std::string> check_detection_order(std::string_view value) {
+  if (value == "blue,green" || value == "green,blue") return std::nullopt;
+  return "must be \"blue,green\" or \"green,blue\"";
+}
+
 std::string format_number(double value) {
   std::array<char, 32> buffer{};
   const auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
@@ -223,6 +229,12 @@ const std::array kFields = std::to_array<OptionField>({
      .get = [](const ConnectionOptions& o) -> FieldValue { return o.strategy.shared_state; },
      .set = [](ConnectionOptions& o, const FieldValue& v) {
        o.strategy.shared_state = std::get<std::string>(v); }},
+    {.path = "strategy.detection_order", .kind = FieldKind::kText,
+     .env = "E6DATA_STRATEGY_DETECTION_ORDER", .uri_key = "strategy-detection-order",
+     .check = check_detection_order,
+     .get = [](const ConnectionOptions& o) -> FieldValue { return o.strategy.detection_order; },
+     .set = [](ConnectionOptions& o, const FieldValue& v) {
+       o.strategy.detection_order = std::get<std::string>(v); }},
 
     {.path = "retry.max_attempts", .kind = FieldKind::kInteger,
      .env = "E6DATA_MAX_RETRY_ATTEMPTS", .uri_key = "max-retry-attempts", .min = 1, .max = 10,

@@ -14,30 +14,90 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <unordered_map>
+#include <vector>
 
 namespace e6data::log {
 namespace {
+
+// Fields travel inside the payload after the message, each as SEP key '=' value, so that both
+// formatters can lay them out. SEP (ASCII unit separator) cannot appear in our own messages.
+constexpr char kFieldSeparator = '\x1f';
+
+struct SplitPayload {
+  std::string_view message;
+  std::vector<std::pair<std::string_view, std::string_view>> fields;
+};
+
+SplitPayload split_payload(std::string_view payload) {
+  SplitPayload out;
+  auto pos = payload.find(kFieldSeparator);
+  out.message = payload.substr(0, pos);
+  while (pos != std::string_view::npos) {
+    const auto next = payload.find(kFieldSeparator, pos + 1);
+    const auto field =
+        payload.substr(pos + 1, next == std::string_view::npos ? next : next - pos - 1);
+    const auto eq = field.find('=');
+    if (eq != std::string_view::npos)
+      out.fields.emplace_back(field.substr(0, eq), field.substr(eq + 1));
+    pos = next;
+  }
+  return out;
+}
+
+std::string utc_timestamp(const spdlog::log_clock::time_point& time) {
+  const auto since_epoch = time.time_since_epoch();
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(since_epoch - seconds).count();
+  const std::time_t t = seconds.count();
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char ts[40];
+  const auto n = std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &utc);
+  std::snprintf(ts + n, sizeof ts - n, ".%06lldZ", static_cast<long long>(micros));
+  return ts;
+}
+
+// "2026-11-22T10:00:00.123456Z info  e6data.strategy: message key=value ..."
+class TextFormatter final : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    const SplitPayload p = split_payload(std::string_view(msg.payload.data(), msg.payload.size()));
+    std::string line = utc_timestamp(msg.time);
+    const auto level = spdlog::level::to_string_view(msg.level);
+    line += ' ';
+    line.append(level.data(), level.size());
+    line.append(level.size() < 5 ? 5 - level.size() : 0, ' ');
+    line += ' ';
+    line.append(msg.logger_name.data(), msg.logger_name.size());
+    line += ": ";
+    line += p.message;
+    for (const auto& [key, value] : p.fields) {
+      line += ' ';
+      line += key;
+      line += '=';
+      line += value;
+    }
+    line += '\n';
+    dest.append(line.data(), line.data() + line.size());
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<TextFormatter>();
+  }
+};
 
 // One JSON object per line: ts, level, logger, message. Messages are escaped by nlohmann.
 class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    const auto since_epoch = msg.time.time_since_epoch();
-    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
-    const auto micros =
-        std::chrono::duration_cast<std::chrono::microseconds>(since_epoch - seconds).count();
-    const std::time_t t = seconds.count();
-    std::tm utc{};
-    gmtime_r(&t, &utc);
-    char ts[40];
-    const auto n = std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &utc);
-    std::snprintf(ts + n, sizeof ts - n, ".%06lldZ", static_cast<long long>(micros));
+    const SplitPayload p = split_payload(std::string_view(msg.payload.data(), msg.payload.size()));
     nlohmann::ordered_json line{
-        {"ts", ts},
+        {"ts", utc_timestamp(msg.time)},
         {"level", std::string(spdlog::level::to_string_view(msg.level).data(),
                               spdlog::level::to_string_view(msg.level).size())},
         {"logger", std::string(msg.logger_name.data(), msg.logger_name.size())},
-        {"message", std::string(msg.payload.data(), msg.payload.size())}};
+        {"message", std::string(p.message)}};
+    for (const auto& [key, value] : p.fields) line[std::string(key)] = std::string(value);
     const std::string text =
         line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
     dest.append(text.data(), text.data() + text.size());
@@ -47,10 +107,24 @@ class JsonFormatter final : public spdlog::formatter {
   }
 };
 
+spdlog::sink_ptr default_sink() {
+  auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  sink->set_formatter(std::make_unique<TextFormatter>());
+  return sink;
+}
+
 struct Registry {
   std::mutex mutex;
-  spdlog::sink_ptr sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  spdlog::sink_ptr sink = default_sink();
   spdlog::level::level_enum level = spdlog::level::info;
+  spdlog::level::level_enum strategy_level = spdlog::level::info;
+  spdlog::level::level_enum grpc_level = spdlog::level::warn;
+
+  spdlog::level::level_enum level_of(const std::string& name) const {
+    if (name == "e6data.strategy") return strategy_level;
+    if (name == "e6data.grpc") return grpc_level;
+    return level;
+  }
   std::unordered_map<std::string, std::shared_ptr<spdlog::logger>> loggers;
 };
 
@@ -107,16 +181,20 @@ void configure(const LogOptions& options) {
   if (options.format == Format::kJson) {
     sink->set_formatter(std::make_unique<JsonFormatter>());
   } else {
-    sink->set_formatter(std::make_unique<spdlog::pattern_formatter>(
-        "%Y-%m-%dT%H:%M:%S.%fZ %-5l %n: %v", spdlog::pattern_time_type::utc));
+    sink->set_formatter(std::make_unique<TextFormatter>());
   }
+  const auto strategy_level =
+      options.strategy_level.empty() ? level : parse_level(options.strategy_level);
+  const auto grpc_level = options.grpc_level.empty() ? level : parse_level(options.grpc_level);
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   r.sink = sink;
   r.level = level;
+  r.strategy_level = strategy_level;
+  r.grpc_level = grpc_level;
   for (auto& [name, logger] : r.loggers) {
     logger->sinks() = {sink};
-    logger->set_level(level);
+    logger->set_level(r.level_of(name));
   }
 }
 
@@ -126,10 +204,23 @@ std::shared_ptr<spdlog::logger> get(const std::string& name) {
   auto& slot = r.loggers[name];
   if (!slot) {
     slot = std::make_shared<spdlog::logger>(name, r.sink);
-    slot->set_level(r.level);
+    slot->set_level(r.level_of(name));
     slot->flush_on(spdlog::level::warn);
   }
   return slot;
+}
+
+void event(const std::shared_ptr<spdlog::logger>& logger, spdlog::level::level_enum level,
+           std::string_view message, std::initializer_list<Field> fields) {
+  if (!logger->should_log(level)) return;
+  std::string payload(message);
+  for (const Field& f : fields) {
+    payload += kFieldSeparator;
+    payload += f.key;
+    payload += '=';
+    payload += f.value;
+  }
+  logger->log(level, "{}", payload);
 }
 
 }  // namespace e6data::log

@@ -8,6 +8,7 @@
 
 #include <spdlog/logger.h>
 
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -18,6 +19,8 @@ enum class Format { kText, kJson };
 
 struct LogOptions {
   std::string level = "info";  // trace, debug, info, warning, error, critical, off
+  std::string strategy_level;  // the `e6data.strategy` logger; empty = `level`
+  std::string grpc_level;      // the `e6data.grpc` logger; empty = `level`
   Format format = Format::kText;
   std::string output = "stderr";  // stdout, stderr, or a file path (appended)
 };
@@ -33,5 +36,16 @@ void configure(const LogOptions& options);
 
 // The logger `name`, created on first use with the configured sink.
 std::shared_ptr<spdlog::logger> get(const std::string& name);
+
+// A structured field of a log event: JSON lines carry it as a key, text lines as key=value.
+struct Field {
+  std::string_view key;
+  std::string value;
+};
+
+// Logs `message` with fields (strategy, query_id, transition_type...). Fields must never hold
+// secrets. Cheap when the level is disabled.
+void event(const std::shared_ptr<spdlog::logger>& logger, spdlog::level::level_enum level,
+           std::string_view message, std::initializer_list<Field> fields);
 
 }  // namespace e6data::log

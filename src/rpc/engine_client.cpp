@@ -9,6 +9,7 @@
 #include "cluster.grpc.pb.h"
 #include "e6data/errors.hpp"
 #include "e6x_engine.grpc.pb.h"
+#include "log/logger.hpp"
 #include "rpc/failure.hpp"
 
 namespace e6data::rpc {
@@ -67,6 +68,7 @@ struct EngineClient::Impl {
   std::unique_ptr<QueryEngineService::Stub> engine;
   std::unique_ptr<ClusterService::Stub> cluster;
   std::string cluster_name;  // lower-cased, as the header is sent
+  std::shared_ptr<spdlog::logger> log = log::get("e6data.grpc");
 
   // A fresh context per call (gRPC forbids reusing one), with the deadline and headers.
   void prepare_context(grpc::ClientContext& ctx, const CallOptions& call) const {
@@ -83,7 +85,19 @@ struct EngineClient::Impl {
     grpc::ClientContext ctx;
     prepare_context(ctx, call);
     Response res;
+    const auto started = std::chrono::steady_clock::now();
     const grpc::Status st = (stub.*method)(&ctx, req, &res);
+    if (log->should_log(spdlog::level::debug)) {
+      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - started)
+                          .count();
+      log::event(log, spdlog::level::debug, st.ok() ? "call ok" : "call failed",
+                 {{"method", name},
+                  {"strategy", call.strategy},
+                  {"query_id", call.query_id},
+                  {"elapsed_us", std::to_string(us)},
+                  {"grpc_code", std::to_string(static_cast<int>(st.error_code()))}});
+    }
     if (!st.ok()) throw_call_error(st, {name, call.query_id, call.strategy});
     return res;
   }
@@ -136,6 +150,10 @@ E6DATA_ENGINE_CALL(dry_run, QES, engine, dryRun, DryRunRequest, DryRunResponse)
 E6DATA_ENGINE_CALL(dry_run_v2, QES, engine, dryRunV2, DryRunRequestV2, DryRunResponse)
 E6DATA_ENGINE_CALL(cluster_status, ClusterService::Stub, cluster, status, ClusterStatusRequest,
                    ClusterStatusResponse)
+E6DATA_ENGINE_CALL(cluster_resume, ClusterService::Stub, cluster, resume, ResumeRequest,
+                   ResumeResponse)
+E6DATA_ENGINE_CALL(cluster_suspend, ClusterService::Stub, cluster, suspend, SuspendRequest,
+                   SuspendResponse)
 
 #undef E6DATA_ENGINE_CALL
 

@@ -60,6 +60,8 @@ class EngineClient {
   DryRunResponse dry_run(const DryRunRequest& req, const CallOptions& call);
   DryRunResponse dry_run_v2(const DryRunRequestV2& req, const CallOptions& call);
   ClusterStatusResponse cluster_status(const ClusterStatusRequest& req, const CallOptions& call);
+  ResumeResponse cluster_resume(const ResumeRequest& req, const CallOptions& call);
+  SuspendResponse cluster_suspend(const SuspendRequest& req, const CallOptions& call);
 
  private:
   struct Impl;

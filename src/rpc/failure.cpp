@@ -78,6 +78,7 @@ void throw_call_error(const grpc::Status& status, const CallInfo& call) {
   message += ": " + status.error_message();
   switch (kind) {
     case FailureKind::kWrongStrategy:
+      context.http_status = 456;
       context.retryable = call.query_id.empty();
       if (!call.query_id.empty()) {
         throw QueryError(ErrorKind::kStrategyChanged,
@@ -89,6 +90,7 @@ void throw_call_error(const grpc::Status& status, const CallInfo& call) {
       context.retryable = true;  // after authenticating again
       throw AuthenticationError(ErrorKind::kAuthentication, message, context);
     case FailureKind::kSuspended:
+      context.http_status = 503;
       context.retryable = true;  // after resuming the cluster
       throw ClusterSuspendedError(ErrorKind::kClusterSuspended,
                                   message +

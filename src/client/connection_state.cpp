@@ -1,0 +1,79 @@
+#include "client/connection_state.hpp"
+
+#include "strategy/cluster_resume.hpp"
+#include "strategy/endpoint_registry.hpp"
+
+namespace e6data::detail {
+namespace {
+
+std::chrono::milliseconds until(strategy::TimePoint deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - strategy::system_clock().now());
+  return std::max(left, std::chrono::milliseconds(1));
+}
+
+strategy::RunnerSettings settings_from(const ConnectionOptions& o) {
+  strategy::RunnerSettings s;
+  if (o.strategy.detection_order == "green,blue") {
+    s.detection_order = {strategy::Deployment::kGreen, strategy::Deployment::kBlue};
+  }
+  s.cache_timeout = o.strategy.cache_timeout;
+  s.detection_timeout = o.strategy.detection_timeout;
+  s.max_attempts = o.retry.max_attempts;
+  s.backoff_factor = o.retry.backoff_factor;
+  s.auto_resume = o.auto_resume;
+  s.auto_resume_timeout = o.auto_resume_timeout;
+  s.debug = o.debug;
+  return s;
+}
+
+}  // namespace
+
+ConnectionState::ConnectionState(ConnectionOptions o)
+    : options(std::move(o)),
+      client(options),
+      endpoint(strategy::endpoint_state_for(options)),
+      runner(endpoint, settings_from(options),
+             {[this](strategy::Deployment d, strategy::TimePoint deadline) {
+                return authenticate_on(d, deadline);
+              },
+              [this](strategy::TimePoint deadline) { resume_cluster(deadline); }}) {}
+
+ConnectionState::~ConnectionState() = default;
+
+std::string ConnectionState::authenticate_on(strategy::Deployment d, strategy::TimePoint deadline) {
+  AuthenticateRequest req;
+  req.set_user(options.username);
+  req.set_password(options.password);
+  const strategy::Route route{d, {}};
+  const AuthenticateResponse res = client.authenticate(req, call_options(route, until(deadline)));
+  runner.observe(d, res);
+  if (res.sessionid().empty()) {
+    throw AuthenticationError(ErrorKind::kAuthentication,
+                              "authenticate returned no session for user " + options.username);
+  }
+  return res.sessionid();
+}
+
+void ConnectionState::resume_cluster(strategy::TimePoint deadline) {
+  strategy::ClusterCalls calls;
+  const strategy::Route route{endpoint->for_new_work(), {}};
+  calls.status = [&](strategy::TimePoint d) {
+    ClusterStatusRequest req;
+    req.set_user(options.username);
+    req.set_password(options.password);
+    return client.cluster_status(req, call_options(route, std::min(until(d), short_timeout())))
+        .status();
+  };
+  calls.resume = [&](strategy::TimePoint d) {
+    ResumeRequest req;
+    req.set_user(options.username);
+    req.set_password(options.password);
+    return client.cluster_resume(req, call_options(route, std::min(until(d), short_timeout())))
+        .status();
+  };
+  strategy::resume_and_wait(calls, strategy::system_clock(), deadline,
+                            std::chrono::milliseconds(500));
+}
+
+}  // namespace e6data::detail

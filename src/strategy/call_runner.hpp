@@ -1,0 +1,181 @@
+#pragma once
+// The zero-downtime rules for one Connection's calls (issue: blue-green strategy engine):
+//
+//  * route(): the session for new work, on the deployment for new work. Authenticates when this
+//    connection holds no session there: with a fresh strategy that is one call (a cache hit);
+//    with an expired one it revalidates the cached deployment with that same one call; with none
+//    it joins the endpoint's single detection (blue, then green on 456, in the configured order).
+//  * run(): a call that belongs to no query. 456 -> forget the strategy, re-detect (once for all
+//    waiting callers), retry; "Access denied" -> authenticate again, retry; 503 with auto-resume
+//    -> resume the cluster (once per cluster), retry; a transient failure -> exponential backoff
+//    with jitter, only for calls that cannot duplicate work and never past the deadline.
+//  * run_bound(): a prepare. Like run(), and binds the new query to the deployment it was
+//    prepared on (EndpointState::bind), so a switch completes only after it is released.
+//  * call_bound(): any later call of a prepared query, on that query's deployment and session.
+//    Only transient failures of repeatable calls are retried here; other failures go back to the
+//    cursor, which decides (recovery.hpp may_rerun) whether the query can run again.
+//
+// Every response's `new_strategy` is passed to the EndpointState.
+// Thread safety: all methods may be called from any number of threads at once.
+
+#include <array>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <type_traits>
+
+#include "e6data/errors.hpp"
+#include "strategy/clock.hpp"
+#include "strategy/deployment.hpp"
+#include "strategy/endpoint_state.hpp"
+#include "strategy/recovery.hpp"
+
+namespace e6data::strategy {
+
+// Where a call goes: a deployment and a session on it.
+struct Route {
+  Deployment deployment = Deployment::kNone;
+  std::string session;
+};
+
+struct RunnerSettings {
+  std::array<Deployment, 2> detection_order{Deployment::kBlue, Deployment::kGreen};
+  Duration cache_timeout = std::chrono::seconds(300);
+  Duration detection_timeout = std::chrono::seconds(30);
+  int max_attempts = 5;
+  std::chrono::duration<double> backoff_factor{0.2};
+  bool auto_resume = true;
+  Duration auto_resume_timeout = std::chrono::seconds(300);
+  Duration resume_poll_interval = std::chrono::milliseconds(500);
+  bool debug = false;  // log every decision
+};
+
+struct RunnerHooks {
+  // Authenticates on `d`; returns the session id. Throws the typed errors (456 has http_status).
+  std::function<std::string(Deployment d, TimePoint deadline)> authenticate;
+  // Resumes the cluster and returns when it is active; throws ClusterSuspendedError otherwise.
+  std::function<void(TimePoint deadline)> resume_cluster;
+};
+
+// Whether repeating a call after an unknown outcome could duplicate work.
+enum class Repeat { kSafe, kUnsafe };
+
+class CallRunner {
+ public:
+  CallRunner(std::shared_ptr<EndpointState> state, RunnerSettings settings, RunnerHooks hooks);
+
+  EndpointState& state() noexcept { return *state_; }
+  const RunnerSettings& settings() const noexcept { return settings_; }
+
+  // The session for new work (see above). Throws the typed errors of authentication.
+  Route route(TimePoint deadline);
+  // Forgets `route`'s session (it was refused); other sessions are kept.
+  void forget(const Route& route);
+  // Forgets every session (close()).
+  void forget_all();
+
+  // Handles the failure `e` of attempt `attempt` of a call on `route` by the rules above: does
+  // what recovery needs (forget a strategy or session, resume, back off) and returns true when
+  // the call may be made again, false when `e` must be reported.
+  bool recover(const Error& e, const Route& route, Repeat repeat, int attempt, TimePoint deadline);
+
+  // Passes a response's `new_strategy` (when the message has the field) to the endpoint state.
+  template <typename Response>
+  void observe(Deployment from, const Response& response) {
+    if constexpr (requires { response.new_strategy(); }) {
+      if (!response.new_strategy().empty()) {
+        state_->observe_new_strategy(from, response.new_strategy());
+      }
+    }
+  }
+
+  // A call that belongs to no query: `call(route)` with recovery.
+  template <typename Call>
+  auto run(Call&& call, Repeat repeat, Duration timeout) -> decltype(call(Route{})) {
+    const TimePoint deadline = state_->clock().now() + timeout;
+    for (int attempt = 1;; ++attempt) {
+      Route route;
+      try {
+        route = this->route(deadline);
+        auto response = call(route);
+        observe(route.deployment, response);
+        return response;
+      } catch (const Error& e) {
+        if (!recover(e, route, repeat, attempt, deadline)) throw;
+      }
+    }
+  }
+
+  // What run_bound() returns: the prepared query's route and binding, and the response.
+  template <typename Response>
+  struct Bound {
+    Route route;
+    std::shared_ptr<QueryBinding> binding;
+    Response response;
+  };
+
+  // A prepare: `call(route)` with recovery, bound to the route's deployment on success.
+  template <typename Call>
+  auto run_bound(Call&& call, Duration timeout) -> Bound<decltype(call(Route{}))> {
+    const TimePoint deadline = state_->clock().now() + timeout;
+    for (int attempt = 1;; ++attempt) {
+      Route route;
+      std::shared_ptr<QueryBinding> binding;
+      try {
+        route = this->route(deadline);
+        binding = state_->bind(route.deployment);
+        if (!binding) {  // a switch was announced meanwhile: route again (bounded by attempts)
+          if (attempt > 8) throw Error(ErrorKind::kInternal, "the strategy kept changing");
+          continue;
+        }
+        auto response = call(route);
+        observe(route.deployment, response);
+        return {std::move(route), std::move(binding), std::move(response)};
+      } catch (const Error& e) {
+        if (binding) state_->release(*binding);
+        // A prepare that failed for a transient reason created nothing that runs: repeatable.
+        if (!recover(e, route, Repeat::kSafe, attempt, deadline)) throw;
+      }
+    }
+  }
+
+  // A later call of a bound query, on its route. Retries transient failures of repeatable calls;
+  // every other failure is thrown for the cursor to decide.
+  template <typename Call>
+  auto call_bound(const Route& route, QueryBinding& binding, Call&& call, Repeat repeat,
+                  Duration timeout) -> decltype(call(route)) {
+    const TimePoint deadline = state_->clock().now() + timeout;
+    for (int attempt = 1;; ++attempt) {
+      binding.touch(state_->clock().now());
+      try {
+        auto response = call(route);
+        observe(route.deployment, response);
+        return response;
+      } catch (const Error& e) {
+        if (recovery_for(e) != Recovery::kTransient ||
+            !recover(e, route, repeat, attempt, deadline)) {
+          throw;
+        }
+      }
+    }
+  }
+
+ private:
+  std::string authenticate_on(Deployment d, TimePoint deadline);
+  Deployment detect(TimePoint deadline);
+  std::string session_on(Deployment d);
+  void store_session(Deployment d, std::string session);
+  void drop_retired_sessions_locked();
+  double jitter();
+
+  std::shared_ptr<EndpointState> state_;
+  const RunnerSettings settings_;
+  const RunnerHooks hooks_;
+  std::mutex mutex_;                     // guards sessions_ and rng_
+  std::array<std::string, 3> sessions_;  // indexed by Deployment
+  std::minstd_rand rng_;
+};
+
+}  // namespace e6data::strategy

@@ -1,0 +1,18 @@
+#pragma once
+// The process's EndpointStates, one per (host, port, cluster): connections to the same endpoint
+// share one, so a switch seen by one is seen by all. Kept after their last connection closes,
+// up to E6DATA_STRATEGY_CACHE_SIZE endpoints (the least recently used unused ones go first).
+
+#include <memory>
+
+#include "e6data/options.hpp"
+#include "strategy/endpoint_state.hpp"
+
+namespace e6data::strategy {
+
+// "host:port/cluster" (cluster lower-cased, as sent in the header).
+std::string endpoint_key(const ConnectionOptions& options);
+
+std::shared_ptr<EndpointState> endpoint_state_for(const ConnectionOptions& options);
+
+}  // namespace e6data::strategy

@@ -1,0 +1,288 @@
+#include "strategy/endpoint_state.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "log/logger.hpp"
+
+namespace e6data::strategy {
+namespace {
+
+std::size_t index(Deployment d) noexcept {
+  return static_cast<std::size_t>(d);
+}
+
+std::shared_ptr<spdlog::logger> strategy_log() {
+  return log::get("e6data.strategy");
+}
+
+}  // namespace
+
+StrategyWord StrategyWord::unpack(std::uint64_t bits) noexcept {
+  StrategyWord w;
+  w.active = static_cast<Deployment>(bits & 0x3);
+  w.pending = static_cast<Deployment>((bits >> 2) & 0x3);
+  w.generation = static_cast<std::uint32_t>(bits >> 32);
+  return w;
+}
+
+std::uint64_t StrategyWord::pack() const noexcept {
+  return static_cast<std::uint64_t>(active) | (static_cast<std::uint64_t>(pending) << 2) |
+         (static_cast<std::uint64_t>(generation) << 32);
+}
+
+EndpointState::EndpointState(std::string endpoint, Clock& clock, BindingLimits limits,
+                             StrategyCell* cell)
+    : endpoint_(std::move(endpoint)),
+      clock_(clock),
+      limits_(limits),
+      cell_(cell != nullptr ? cell : &own_cell_),
+      last_cleanup_(clock.now()) {}
+
+StrategyWord EndpointState::word() const noexcept {
+  return StrategyWord::unpack(cell_->word.load(std::memory_order_acquire));
+}
+
+Deployment EndpointState::for_new_work() const noexcept {
+  const StrategyWord w = word();
+  return w.pending != Deployment::kNone ? w.pending : w.active;
+}
+
+bool EndpointState::is_fresh(Duration ttl) const noexcept {
+  const auto at = cell_->last_check_ns.load(std::memory_order_acquire);
+  if (at == 0) return false;
+  return clock_.now().time_since_epoch().count() - at < ttl.count();
+}
+
+template <typename Change>
+std::pair<StrategyWord, StrategyWord> EndpointState::update(Change&& change) {
+  std::uint64_t bits = cell_->word.load(std::memory_order_acquire);
+  for (;;) {
+    const StrategyWord before = StrategyWord::unpack(bits);
+    StrategyWord after = before;
+    change(after);
+    if (after.active == before.active && after.pending == before.pending) return {before, before};
+    after.generation = before.generation + 1;
+    if (cell_->word.compare_exchange_weak(bits, after.pack(), std::memory_order_acq_rel)) {
+      return {before, after};
+    }
+  }
+}
+
+void EndpointState::confirm(Deployment d) {
+  if (d == Deployment::kNone) return;
+  const auto [before, after] = update([d](StrategyWord& w) {
+    if (w.active == Deployment::kNone && w.pending == Deployment::kNone) w.active = d;
+  });
+  if (after.active == d && before.active != d) note_transition(before.active, d, "detected");
+  if (for_new_work() == d) {
+    // A clock at its epoch would read as "never"; 1 ns later is as good as now.
+    const auto now = std::max<std::int64_t>(1, clock_.now().time_since_epoch().count());
+    cell_->last_check_ns.store(now, std::memory_order_release);
+  }
+}
+
+void EndpointState::observe_new_strategy(Deployment from, std::string_view announced) {
+  if (announced.empty()) return;
+  const auto target = parse_deployment(announced);
+  if (!target) {
+    strategy_log()->warn("ignoring new_strategy '{}' from {}: not blue or green", announced,
+                         to_string(from));
+    return;
+  }
+  const Deployment y = *target;
+  const auto [before, after] = update([y](StrategyWord& w) {
+    if (w.active == Deployment::kNone) {
+      w.active = y;  // nothing known yet: the announcement is the best knowledge there is
+    } else if (w.active != y && w.pending != y) {
+      w.pending = y;
+    } else if (w.active == y && w.pending != Deployment::kNone) {
+      w.pending = Deployment::kNone;  // a switch back before the first one completed
+    }
+  });
+  if (before.pack() == after.pack()) return;
+  if (after.pending == y && before.pending != y) {
+    counters_.announcements.fetch_add(1);
+    log::event(strategy_log(), spdlog::level::info,
+               "switch announced: new work goes to " + std::string(to_string(y)) + ", queries on " +
+                   std::string(to_string(after.active)) + " finish there",
+               {{"strategy", std::string(to_string(y))},
+                {"transition_type", "pending"},
+                {"endpoint", endpoint_}});
+  }
+  maybe_complete_switch();
+}
+
+void EndpointState::on_wrong_deployment(Deployment gone) {
+  if (gone == Deployment::kNone) return;
+  last_gone_.store(gone);
+  const auto [before, after] = update([gone](StrategyWord& w) {
+    if (w.active == gone) {
+      w.active = w.pending;  // kNone when no switch was announced: detect again
+      w.pending = Deployment::kNone;
+    } else if (w.pending == gone) {
+      w.pending = Deployment::kNone;
+    }
+  });
+  if (before.pack() == after.pack()) return;
+  if (after.active == Deployment::kNone) {
+    cell_->last_check_ns.store(0, std::memory_order_release);
+    log::event(strategy_log(), spdlog::level::info,
+               std::string(to_string(gone)) + " answered 456: strategy forgotten, detecting again",
+               {{"strategy", std::string(to_string(gone))},
+                {"transition_type", "invalidated"},
+                {"endpoint", endpoint_}});
+  } else if (after.active != before.active) {
+    note_transition(before.active, after.active, "forced by 456");
+  }
+}
+
+void EndpointState::reset() {
+  update([](StrategyWord& w) { w.active = w.pending = Deployment::kNone; });
+  cell_->last_check_ns.store(0, std::memory_order_release);
+}
+
+void EndpointState::maybe_complete_switch() {
+  for (;;) {
+    const StrategyWord w = word();
+    if (w.pending == Deployment::kNone || w.active == Deployment::kNone) return;
+    if (bound_[index(w.active)].load(std::memory_order_acquire) > 0) return;
+    std::uint64_t expected = w.pack();
+    StrategyWord next = w;
+    next.active = w.pending;
+    next.pending = Deployment::kNone;
+    next.generation = w.generation + 1;
+    if (cell_->word.compare_exchange_strong(expected, next.pack(), std::memory_order_acq_rel)) {
+      const auto now = std::max<std::int64_t>(1, clock_.now().time_since_epoch().count());
+      cell_->last_check_ns.store(now, std::memory_order_release);
+      note_transition(w.active, next.active, "completed");
+      return;
+    }
+  }
+}
+
+void EndpointState::note_transition(Deployment from, Deployment to, std::string_view how) {
+  const std::string label = from == Deployment::kNone
+                                ? std::string(to_string(to))
+                                : std::string(to_string(from)) + "->" + std::string(to_string(to));
+  if (from != Deployment::kNone) counters_.transitions.fetch_add(1);
+  {
+    std::lock_guard lock(transition_mutex_);
+    last_transition_ = label;
+    last_transition_at_ = clock_.now();
+  }
+  log::event(strategy_log(), spdlog::level::info,
+             "active deployment is " + std::string(to_string(to)) + " (" + std::string(how) + ")",
+             {{"strategy", std::string(to_string(to))},
+              {"transition_type", std::string(how)},
+              {"transition", label},
+              {"endpoint", endpoint_}});
+}
+
+std::shared_ptr<QueryBinding> EndpointState::bind(Deployment d) {
+  // Count first, then check `d` is still the deployment for new work: a switch that completes
+  // in between sees the count, or this check sees the switch.
+  bound_[index(d)].fetch_add(1, std::memory_order_acq_rel);
+  if (for_new_work() != d) {
+    bound_[index(d)].fetch_sub(1, std::memory_order_acq_rel);
+    maybe_complete_switch();
+    return nullptr;
+  }
+  auto binding = std::make_shared<QueryBinding>();
+  const TimePoint now = clock_.now();
+  binding->touch(now);
+  binding->deployment_ = d;
+  if (d == Deployment::kBlue) counters_.queries_blue.fetch_add(1);
+  if (d == Deployment::kGreen) counters_.queries_green.fetch_add(1);
+  std::lock_guard lock(bindings_mutex_);
+  evict_locked(now);
+  binding->position_ = bindings_.insert(bindings_.end(), binding);
+  ++binding_count_;
+  return binding;
+}
+
+void EndpointState::evict_locked(TimePoint now) {
+  // Abandoned bindings: idle longer than the TTL, checked once per cleanup interval.
+  if (now - last_cleanup_ >= limits_.cleanup_interval) {
+    last_cleanup_ = now;
+    const auto cutoff = (now - limits_.ttl).time_since_epoch().count();
+    for (auto it = bindings_.begin(); it != bindings_.end();) {
+      QueryBinding& b = **it++;
+      if (b.last_used_ns_.load() < cutoff) {
+        counters_.bindings_evicted.fetch_add(1);
+        release_locked(b);
+      }
+    }
+  }
+  // The cap: the oldest bindings go first.
+  while (!bindings_.empty() && binding_count_ >= static_cast<std::size_t>(limits_.capacity)) {
+    counters_.bindings_evicted.fetch_add(1);
+    release_locked(*bindings_.front());
+  }
+}
+
+void EndpointState::release(QueryBinding& binding) {
+  {
+    std::lock_guard lock(bindings_mutex_);
+    release_locked(binding);
+  }
+  maybe_complete_switch();
+}
+
+void EndpointState::release_locked(QueryBinding& binding) {
+  if (binding.released_.exchange(true)) return;
+  bound_[index(binding.deployment_)].fetch_sub(1, std::memory_order_acq_rel);
+  --binding_count_;
+  // Erasing may destroy `binding` when the list held the last reference: touch nothing after.
+  bindings_.erase(binding.position_);
+}
+
+std::int64_t EndpointState::bound(Deployment d) const noexcept {
+  return bound_[index(d)].load(std::memory_order_acquire);
+}
+
+std::size_t EndpointState::live_bindings() const {
+  std::lock_guard lock(bindings_mutex_);
+  return binding_count_;
+}
+
+StrategySnapshot EndpointState::snapshot() const {
+  StrategySnapshot s;
+  const StrategyWord w = word();
+  const TimePoint now = clock_.now();
+  s.endpoint = endpoint_;
+  s.active = std::string(to_string(w.active));
+  s.pending = std::string(to_string(w.pending));
+  if (const auto at = cell_->last_check_ns.load(); at != 0) {
+    s.seconds_since_check =
+        std::chrono::duration<double>(now.time_since_epoch() - Duration(at)).count();
+  }
+  {
+    std::lock_guard lock(transition_mutex_);
+    s.last_transition = last_transition_;
+    if (!last_transition_.empty()) {
+      s.seconds_since_transition = std::chrono::duration<double>(now - last_transition_at_).count();
+    }
+  }
+  s.bound_blue = bound(Deployment::kBlue);
+  s.bound_green = bound(Deployment::kGreen);
+  auto& c = s.counters;
+  const Counters& k = counters_;
+  c.detections = k.detections;
+  c.detection_probes = k.detection_probes;
+  c.cache_hits = k.cache_hits;
+  c.cache_misses = k.cache_misses;
+  c.recoveries_456 = k.recoveries_456;
+  c.reauthentications = k.reauthentications;
+  c.resumes = k.resumes;
+  c.retries = k.retries;
+  c.transitions = k.transitions;
+  c.announcements = k.announcements;
+  c.reruns = k.reruns;
+  c.lost_queries = k.lost_queries;
+  c.queries_blue = k.queries_blue;
+  c.queries_green = k.queries_green;
+  c.bindings_evicted = k.bindings_evicted;
+  return s;
+}
+
+}  // namespace e6data::strategy

@@ -1,0 +1,162 @@
+#pragma once
+// What one process knows about one endpoint (host, port, cluster): the active deployment, the
+// one announced by `new_strategy` (pending), when it was last confirmed, the live queries bound
+// to each deployment, and the counters. Every Connection to the endpoint shares one
+// EndpointState, so every connection sees a change at once.
+//
+// Reading the strategy is one atomic load (no lock on the per-call path). Writes are CAS loops on
+// the same word; the word may live in a file under /dev/shm (SharedStrategyFile) so that worker
+// processes on one host share it. Bound-query counts stay per process: a process that dies must
+// not leave a count behind that blocks a switch for the others.
+//
+// The switch rule (PROTOCOL.md §6): `new_strategy: Y` while X is active makes Y pending; new work
+// goes to Y at once; queries bound to X finish on X; when no query bound to X remains, Y becomes
+// active. The check happens whenever a binding is released, never "when the process is idle".
+
+#include <atomic>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "e6data/strategy.hpp"
+#include "strategy/clock.hpp"
+#include "strategy/deployment.hpp"
+#include "strategy/single_flight.hpp"
+
+namespace e6data::strategy {
+
+class EndpointState;
+
+// The strategy word: active, pending and a generation that changes with every write.
+struct StrategyWord {
+  Deployment active = Deployment::kNone;
+  Deployment pending = Deployment::kNone;
+  std::uint32_t generation = 0;
+
+  static StrategyWord unpack(std::uint64_t bits) noexcept;
+  std::uint64_t pack() const noexcept;
+};
+
+// Where the strategy word and the last-check time live: in the EndpointState, or shared.
+struct StrategyCell {
+  std::atomic<std::uint64_t> word{0};
+  std::atomic<std::int64_t> last_check_ns{0};  // clock time of the last confirmation; 0 = never
+};
+
+// A live query's claim on the deployment it was prepared on. Released exactly once: by the
+// cursor (clear, cancel, destructor) or by eviction (the cap or the TTL).
+class QueryBinding {
+ public:
+  Deployment deployment() const noexcept { return deployment_; }
+  // Marks the binding used now (lock-free; eviction spares recently used bindings).
+  void touch(TimePoint now) noexcept { last_used_ns_.store(now.time_since_epoch().count()); }
+  bool released() const noexcept { return released_.load(); }
+
+ private:
+  friend class EndpointState;
+  Deployment deployment_ = Deployment::kNone;
+  std::atomic<Duration::rep> last_used_ns_{0};
+  std::atomic<bool> released_{false};
+  std::list<std::shared_ptr<QueryBinding>>::iterator position_;  // in EndpointState::bindings_
+};
+
+struct BindingLimits {
+  std::int64_t capacity = 1000;              // E6DATA_QUERY_MAPPING_CACHE_SIZE
+  Duration ttl = std::chrono::seconds(300);  // E6DATA_CACHE_TTL: idle bindings are abandoned
+  Duration cleanup_interval = std::chrono::seconds(300);  // E6DATA_CACHE_CLEANUP_INTERVAL
+};
+
+class EndpointState {
+ public:
+  // `cell` = nullptr keeps the strategy in this object; otherwise it lives in `cell` (shared
+  // memory that must outlive this object).
+  EndpointState(std::string endpoint, Clock& clock, BindingLimits limits,
+                StrategyCell* cell = nullptr);
+  EndpointState(const EndpointState&) = delete;
+  EndpointState& operator=(const EndpointState&) = delete;
+
+  const std::string& endpoint() const noexcept { return endpoint_; }
+  Clock& clock() const noexcept { return clock_; }
+
+  // --- reads: lock-free ---
+  StrategyWord word() const noexcept;
+  // Where new work (new sessions, new prepares) goes: the pending deployment, else the active.
+  Deployment for_new_work() const noexcept;
+  // True when the strategy was confirmed less than `ttl` ago.
+  bool is_fresh(Duration ttl) const noexcept;
+
+  // --- writes ---
+  // An authentication on `d` succeeded: `d` serves. Sets it active when nothing is known, and
+  // refreshes the last-check time when `d` is the deployment for new work.
+  void confirm(Deployment d);
+  // A response from a call on `from` carried `new_strategy: announced` (any spelling; empty or
+  // unknown values are ignored and logged). Records a switch and completes it when possible.
+  void observe_new_strategy(Deployment from, std::string_view announced);
+  // A call on `gone` was answered 456: `gone` no longer serves. If it was active, the pending
+  // deployment (if any) becomes active, else the strategy is forgotten (detect again).
+  void on_wrong_deployment(Deployment gone);
+  // Forgets everything (tests, and a revalidation that found neither deployment).
+  void reset();
+  // The deployment that last answered 456 (detection probes it last), or kNone.
+  Deployment last_gone() const noexcept { return last_gone_.load(); }
+
+  // --- query bindings ---
+  // Binds a new query to `d`, the deployment its session is on. Returns nullptr when `d` is no
+  // longer the deployment for new work (a switch was announced meanwhile: route again). Evicts
+  // abandoned bindings and enforces the cap.
+  std::shared_ptr<QueryBinding> bind(Deployment d);
+  // Releases a binding (idempotent) and completes a pending switch when it was the last on
+  // the old deployment.
+  void release(QueryBinding& binding);
+  std::int64_t bound(Deployment d) const noexcept;
+  std::size_t live_bindings() const;
+
+  // --- single flights ---
+  SingleFlight<Deployment>& detection() noexcept { return detection_; }
+  SingleFlight<bool>& resume() noexcept { return resume_; }
+
+  // --- observability ---
+  struct Counters {
+    std::atomic<std::uint64_t> detections{0}, detection_probes{0}, cache_hits{0}, cache_misses{0},
+        recoveries_456{0}, reauthentications{0}, resumes{0}, retries{0}, transitions{0},
+        announcements{0}, reruns{0}, lost_queries{0}, queries_blue{0}, queries_green{0},
+        bindings_evicted{0};
+  };
+  Counters& counters() noexcept { return counters_; }
+  StrategySnapshot snapshot() const;
+
+ private:
+  // Applies `change` to the word with a CAS loop; returns {before, after}.
+  template <typename Change>
+  std::pair<StrategyWord, StrategyWord> update(Change&& change);
+  void maybe_complete_switch();
+  void note_transition(Deployment from, Deployment to, std::string_view how);
+  void evict_locked(TimePoint now);
+  void release_locked(QueryBinding& binding);
+
+  const std::string endpoint_;
+  Clock& clock_;
+  const BindingLimits limits_;
+  StrategyCell own_cell_;
+  StrategyCell* cell_;
+  std::atomic<std::int64_t> bound_[3]{};  // indexed by Deployment
+  std::atomic<Deployment> last_gone_{Deployment::kNone};
+
+  mutable std::mutex bindings_mutex_;
+  std::list<std::shared_ptr<QueryBinding>> bindings_;  // oldest first
+  std::size_t binding_count_ = 0;
+  TimePoint last_cleanup_{};
+
+  mutable std::mutex transition_mutex_;  // guards the two fields below (snapshots only)
+  std::string last_transition_;
+  TimePoint last_transition_at_{};
+
+  SingleFlight<Deployment> detection_;
+  SingleFlight<bool> resume_;
+  Counters counters_;
+};
+
+}  // namespace e6data::strategy
