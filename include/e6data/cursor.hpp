@@ -3,7 +3,10 @@
 /// \brief Cursor: runs statements and reads their results.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
+#include <utility>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +22,9 @@ namespace e6data {
 namespace detail {
 struct ConnectionState;
 }
+
+/// \brief Values for the `:name` placeholders of a statement, in any order.
+using NamedParameters = std::vector<std::pair<std::string, Value>>;
 
 /// \brief One row that keeps its batch alive (the owning form of RowView).
 class Row {
@@ -69,11 +75,24 @@ class Cursor {
   Cursor& operator=(const Cursor&) = delete;
 
   /// \brief Runs `sql` (a trailing semicolon is removed). `parameters` bind to the `?` of the
-  /// statement in order, sent as typed values with the V2 calls (never spliced into the SQL).
+  /// statement in order. With a catalog they are sent as typed values with the V2 calls; without
+  /// one (the V1 calls carry no parameters) each becomes a SQL literal that denotes exactly the
+  /// value and cannot end early (quotes doubled; NUL bytes, invalid UTF-8 and NaN refused).
   /// Clears the previous query of this cursor first.
-  /// \throws QueryError (bad SQL...), AuthenticationError, ConnectionError, TimeoutError;
-  /// UsageError for parameters without a catalog (the V1 calls carry no parameters)
+  ///
+  /// During a blue-green switch the query runs on the deployment it was prepared on. If that
+  /// deployment (or its session) goes away before the caller has seen a row of a read, the
+  /// statement is run again on the new deployment without the caller noticing; otherwise the
+  /// call throws QueryError with kind kStrategyChanged. A statement that may write is never run
+  /// twice unless it is known not to have run.
+  /// \throws QueryError (bad SQL, kStrategyChanged...), AuthenticationError, ConnectionError,
+  /// TimeoutError, ClusterSuspendedError; UsageError for a placeholder count mismatch or a value
+  /// that has no literal
   void execute(std::string_view sql, const std::vector<Value>& parameters = {});
+  /// \brief Runs `sql` with `:name` placeholders (`::` casts are left alone); each name may
+  /// appear several times. As execute() above.
+  /// \throws UsageError naming a placeholder without a value or a value without a placeholder
+  void execute(std::string_view sql, const NamedParameters& parameters);
 
   /// \brief The result's columns (name and type), from the result metadata.
   const std::vector<ColumnInfo>& description() const;
@@ -88,6 +107,41 @@ class Cursor {
   std::vector<Row> fetchmany(std::size_t n);
   /// \brief All remaining rows.
   std::vector<Row> fetchall();
+
+  /// \brief Reads the remaining rows one by one: `for (const Row& row : cursor.rows())`.
+  class RowRange {
+   public:
+    class iterator {
+     public:
+      using iterator_category = std::input_iterator_tag;
+      using value_type = Row;
+      using difference_type = std::ptrdiff_t;
+      using pointer = const Row*;
+      using reference = const Row&;
+      iterator() = default;
+      explicit iterator(Cursor* cursor) : cursor_(cursor) { ++*this; }
+      const Row& operator*() const { return *row_; }
+      const Row* operator->() const { return &*row_; }
+      iterator& operator++() {
+        row_ = cursor_->fetchone();
+        if (!row_) cursor_ = nullptr;
+        return *this;
+      }
+      friend bool operator==(const iterator& a, const iterator& b) { return a.cursor_ == b.cursor_; }
+
+     private:
+      Cursor* cursor_ = nullptr;
+      std::optional<Row> row_;
+    };
+    explicit RowRange(Cursor* cursor) : cursor_(cursor) {}
+    iterator begin() { return iterator(cursor_); }
+    iterator end() { return iterator(); }
+
+   private:
+    Cursor* cursor_;
+  };
+  /// \brief The remaining rows as a range (input iterators that call fetchone()).
+  RowRange rows() { return RowRange(this); }
 
   /// \brief The server's status of the query.
   QueryStatus status();

@@ -1,6 +1,9 @@
 #include "e6data/cursor.hpp"
 
+#include <algorithm>
+
 #include "client/connection_state.hpp"
+#include "client/parameter_binding.hpp"
 #include "client/statement_kind.hpp"
 #include "e6data/decode.hpp"
 #include "log/logger.hpp"
@@ -277,23 +280,51 @@ void Cursor::execute(std::string_view sql, const std::vector<Value>& parameters)
   if (!s_) throw UsageError("Cursor::execute on a moved-from cursor");
   s_->connection->require_open("Cursor::execute");
   clear();
-  if (!parameters.empty() && s_->catalog.empty()) {
-    throw UsageError(
-        "Cursor::execute: parameters are sent with the V2 calls, which need a catalog; set "
-        "ConnectionOptions::catalog or pass one to Connection::cursor()");
+  const std::string text = strip_trailing_semicolons(sql);
+  std::vector<ParameterValue> typed;
+  if (s_->catalog.empty()) {
+    // The V1 calls carry no parameters: the values travel as literals in the text.
+    s_->sql = parameters.empty() ? text : detail::bind_positional(text, parameters);
+  } else {
+    s_->sql = text;
+    const auto placeholders = detail::find_placeholders(text);
+    const auto positional = static_cast<std::size_t>(std::count_if(
+        placeholders.begin(), placeholders.end(), [](const auto& p) { return p.name.empty(); }));
+    if (positional != parameters.size()) {
+      throw UsageError("Cursor::execute: the statement has " + std::to_string(positional) +
+                       " ? placeholder(s) but " + std::to_string(parameters.size()) +
+                       " parameter(s) were given");
+    }
+    for (std::size_t i = 0; i < parameters.size(); ++i) {
+      ParameterValue p;
+      p.set_index(static_cast<std::int32_t>(i));
+      fill_parameter(p, parameters[i], i);
+      typed.push_back(std::move(p));
+    }
   }
-  s_->sql = strip_trailing_semicolons(sql);
-  s_->parameters.clear();
-  for (std::size_t i = 0; i < parameters.size(); ++i) {
-    ParameterValue p;
-    p.set_index(static_cast<std::int32_t>(i));
-    fill_parameter(p, parameters[i], i);
-    s_->parameters.push_back(std::move(p));
-  }
+  s_->parameters = std::move(typed);
   s_->is_read = detail::statement_is_read(s_->sql);
   s_->reruns = 0;
   s_->rows_delivered = false;
   s_->start_query();
+}
+
+void Cursor::execute(std::string_view sql, const NamedParameters& parameters) {
+  if (!s_) throw UsageError("Cursor::execute on a moved-from cursor");
+  const std::string text = strip_trailing_semicolons(sql);
+  if (s_->catalog.empty()) {
+    s_->connection->require_open("Cursor::execute");
+    clear();
+    s_->sql = detail::bind_named(text, parameters);
+    s_->parameters.clear();
+    s_->is_read = detail::statement_is_read(s_->sql);
+    s_->reruns = 0;
+    s_->rows_delivered = false;
+    s_->start_query();
+    return;
+  }
+  auto [positional_sql, values] = detail::named_to_positional(text, parameters);
+  execute(positional_sql, values);
 }
 
 const std::vector<ColumnInfo>& Cursor::description() const {

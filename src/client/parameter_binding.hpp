@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "e6data/cursor.hpp"
 #include "e6data/values.hpp"
 
 namespace e6data::detail {
@@ -40,7 +41,7 @@ namespace e6data::detail {
 /// is cheap to build inline, and a name given twice is reported instead of silently dropped.
 /// Names are case-sensitive and match `[A-Za-z_][A-Za-z0-9_]*`.
 /// \warning a `std::string_view` value views the caller's storage.
-using NamedParameters = std::vector<std::pair<std::string, Value>>;
+using NamedParameters = e6data::NamedParameters;
 
 /// \brief One placeholder in a statement.
 struct Placeholder {

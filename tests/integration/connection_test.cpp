@@ -52,48 +52,67 @@ TEST_F(ConnectorTest, BatchesAreColumnarAndZeroCopy) {
   EXPECT_EQ(rows, cursor.rowcount());
 }
 
-TEST_F(ConnectorTest, HostileParametersStayValues) {
-  Connection connection(options());
-  Cursor cursor = connection.cursor();
-  std::mt19937 rng(5);
-  // Pieces of SQL syntax, quotes, escapes, control characters and multi-byte UTF-8.
-  const std::vector<std::string> pieces = {"'",
-                                           "\"",
-                                           ";",
-                                           "--",
-                                           "/*",
-                                           "*/",
-                                           "\\",
-                                           "%",
-                                           "_",
-                                           "?",
-                                           ":a",
-                                           "$1",
-                                           ")",
-                                           "(",
-                                           "\n",
-                                           "\t",
-                                           "\x01",
-                                           "a",
-                                           "Z",
-                                           "0",
-                                           " ",
-                                           "\xC3\xA9",
-                                           "\xF0\x9F\x98\x80",
-                                           "''"};
-  for (int trial = 0; trial < 200; ++trial) {
+// Pieces of SQL syntax, quotes, escapes, control characters and multi-byte UTF-8, glued at
+// random: whatever the value, it must come back unchanged and never act as SQL.
+std::vector<std::string> hostile_strings(unsigned seed, int count) {
+  const std::vector<std::string> pieces = {
+      "'",  "\"", ";", "--", "/*", "*/", "\\", "%", "_", "?", ":a", "::", "$1", ")", "(",
+      "\n", "\r", "\t", "\x01", "a", "Z", "0", " ", "\xC3\xA9", "\xF0\x9F\x98\x80", "''",
+      "DROP TABLE customers;", "' OR '1'='1"};
+  std::mt19937 rng(seed);
+  std::vector<std::string> out;
+  for (int trial = 0; trial < count; ++trial) {
     std::string hostile;
     for (std::size_t i = rng() % 40; i > 0; --i) hostile += pieces[rng() % pieces.size()];
-    cursor.execute("SELECT ? AS echoed, ? AS n", {std::string_view(hostile), std::int64_t{trial}});
+    out.push_back(std::move(hostile));
+  }
+  return out;
+}
+
+// With a catalog: typed server-side parameters (V2). Without: SQL literals in the text (V1).
+class HostileParameters : public ConnectorTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(HostileParameters, PositionalValuesComeBackUnchanged) {
+  Connection connection(options(GetParam()));
+  Cursor cursor = connection.cursor();
+  const auto strings = hostile_strings(5, 150);
+  for (std::size_t trial = 0; trial < strings.size(); ++trial) {
+    const auto n = static_cast<std::int64_t>(trial) - 75;
+    cursor.execute("SELECT ? AS echoed, ? AS n /* ? */ -- ?", {std::string_view(strings[trial]), n});
     const auto row = cursor.fetchone();
     ASSERT_TRUE(row);
-    EXPECT_EQ(std::get<std::string_view>((*row)[0]), hostile);
-    EXPECT_EQ(std::get<std::int64_t>((*row)[1]), trial);
+    EXPECT_EQ(std::get<std::string_view>((*row)[0]), strings[trial]);
+    EXPECT_EQ(std::get<std::int64_t>((*row)[1]), n);
+    EXPECT_FALSE(cursor.fetchone());
   }
   cursor.execute("SELECT count(*) FROM customers WHERE name = ?",
                  {std::string_view("x' OR '1'='1")});
   EXPECT_EQ(std::get<std::int64_t>((*cursor.fetchone())[0]), 0);
+  cursor.execute("SELECT count(*) FROM customers");
+  EXPECT_GT(std::get<std::int64_t>((*cursor.fetchone())[0]), 0);  // nothing was dropped
 }
+
+TEST_P(HostileParameters, NamedValuesComeBackUnchanged) {
+  Connection connection(options(GetParam()));
+  Cursor cursor = connection.cursor();
+  for (const auto& hostile : hostile_strings(11, 60)) {
+    cursor.execute("SELECT :v AS a, :n AS n, :v AS b, CAST(:n AS TEXT) AS c",
+                   NamedParameters{{"v", std::string_view(hostile)}, {"n", std::int64_t{-7}}});
+    const auto row = cursor.fetchone();
+    ASSERT_TRUE(row);
+    EXPECT_EQ(std::get<std::string_view>((*row)[0]), hostile);
+    EXPECT_EQ(std::get<std::int64_t>((*row)[1]), -7);
+    EXPECT_EQ(std::get<std::string_view>((*row)[2]), hostile);
+  }
+  EXPECT_THROW(cursor.execute("SELECT :a, :b", NamedParameters{{"a", std::int64_t{1}}}),
+               UsageError);
+  EXPECT_THROW(cursor.execute("SELECT ?", {std::int64_t{1}, std::int64_t{2}}), UsageError);
+}
+
+INSTANTIATE_TEST_SUITE_P(V1AndV2, HostileParameters, ::testing::Values("", "sqlite"),
+                         [](const auto& param_info) {
+                           return std::string(*param_info.param == 0 ? "V1Literals" : "V2Typed");
+                         });
 
 TEST_F(ConnectorTest, NonUtf8StringParameterIsAUsageError) {
   Connection connection(options());
@@ -101,10 +120,18 @@ TEST_F(ConnectorTest, NonUtf8StringParameterIsAUsageError) {
   EXPECT_THROW(cursor.execute("SELECT ?", {std::string_view("a\xFF")}), UsageError);
 }
 
-TEST_F(ConnectorTest, ParametersWithoutCatalogAreAUsageError) {
+TEST_F(ConnectorTest, RowRangeIteratesEveryRow) {
   Connection connection(options(""));
   Cursor cursor = connection.cursor();
-  EXPECT_THROW(cursor.execute("SELECT ?", {std::int64_t{1}}), UsageError);
+  cursor.execute("SELECT count(*) FROM orders");
+  const auto expected = std::get<std::int64_t>((*cursor.fetchone())[0]);
+  cursor.execute("SELECT order_id FROM orders");
+  std::int64_t n = 0;
+  for (const Row& row : cursor.rows()) {
+    EXPECT_EQ(row.size(), 1U);
+    ++n;
+  }
+  EXPECT_EQ(n, expected);
 }
 
 TEST_F(ConnectorTest, BadSqlIsAQueryErrorWithTheServerMessage) {
