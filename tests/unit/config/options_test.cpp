@@ -106,6 +106,8 @@ const std::vector<EnvCase>& env_cases() {
        "false", "", "", "nope"},
       {"E6DATA_STRATEGY_SHARED_STATE", [](O o) { return o.strategy.shared_state; }, "",
        "e6data-strategy", "e6data-strategy", "", "", "/dev/shm/x"},
+      {"E6DATA_STRATEGY_DETECTION_ORDER", [](O o) { return o.strategy.detection_order; },
+       "blue,green", "green,blue", "green,blue", "", "", "red,blue"},
       {"E6DATA_MAX_RETRY_ATTEMPTS", [](O o) { return std::to_string(o.retry.max_attempts); }, "5",
        "3", "3", "20", "10", "three"},
       {"E6DATA_RETRY_BACKOFF_FACTOR",
@@ -266,7 +268,7 @@ TEST(EnvironmentVariable, TableCoversEveryVariableTheLibraryReads) {
   std::set<std::string> tested;
   for (const EnvCase& c : env_cases()) tested.insert(c.variable);
   EXPECT_EQ(tested, read_by_library);
-  EXPECT_EQ(tested.size(), 36u);
+  EXPECT_EQ(tested.size(), 37u);
 }
 
 TEST(EnvironmentVariable, AcceptsEveryBooleanSpelling) {
