@@ -1,5 +1,9 @@
 #include "client/connection_state.hpp"
 
+#include <mutex>
+#include <optional>
+
+#include "log/logger.hpp"
 #include "strategy/cluster_resume.hpp"
 #include "strategy/endpoint_registry.hpp"
 
@@ -27,10 +31,36 @@ strategy::RunnerSettings settings_from(const ConnectionOptions& o) {
   return s;
 }
 
+// Logging is process-wide (the loggers are shared); the options of the most recent connection
+// whose logging options differ from the last ones applied win.
+void apply_logging(const ConnectionOptions& o) {
+  static std::mutex mutex;
+  static std::optional<std::pair<LoggingOptions, bool>> applied;
+  std::lock_guard lock(mutex);
+  if (applied && applied->first == o.logging && applied->second == o.debug) return;
+  log::LogOptions lo;
+  lo.level = o.debug ? "debug" : std::string(to_string(o.logging.level));
+  lo.strategy_level = o.debug ? "debug" : std::string(to_string(o.logging.strategy_level));
+  lo.grpc_level = std::string(to_string(o.logging.grpc_level));
+  lo.format = o.logging.format == LogFormat::kJson ? log::Format::kJson : log::Format::kText;
+  lo.output = o.logging.output;
+  try {
+    log::configure(lo);
+  } catch (const std::exception& e) {
+    throw UsageError(std::string("logging.output: ") + e.what());
+  }
+  applied.emplace(o.logging, o.debug);
+}
+
+const ConnectionOptions& with_logging(const ConnectionOptions& o) {
+  apply_logging(o);
+  return o;
+}
+
 }  // namespace
 
 ConnectionState::ConnectionState(ConnectionOptions o)
-    : options(std::move(o)),
+    : options(with_logging(o)),
       client(options),
       endpoint(strategy::endpoint_state_for(options)),
       runner(endpoint, settings_from(options),

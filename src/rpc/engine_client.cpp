@@ -11,6 +11,7 @@
 #include "e6x_engine.grpc.pb.h"
 #include "log/logger.hpp"
 #include "rpc/failure.hpp"
+#include "rpc/grpc_log_bridge.hpp"
 
 namespace e6data::rpc {
 namespace {
@@ -104,6 +105,7 @@ struct EngineClient::Impl {
 };
 
 EngineClient::EngineClient(const ConnectionOptions& options) : impl_(std::make_unique<Impl>()) {
+  install_grpc_log_bridge();
   impl_->channel = make_channel(options);
   impl_->engine = QueryEngineService::NewStub(impl_->channel);
   impl_->cluster = ClusterService::NewStub(impl_->channel);

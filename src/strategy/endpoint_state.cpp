@@ -39,7 +39,10 @@ EndpointState::EndpointState(std::string endpoint, Clock& clock, BindingLimits l
       last_cleanup_(clock.now()) {}
 
 StrategyWord EndpointState::word() const noexcept {
-  return StrategyWord::unpack(cell_->word.load(std::memory_order_acquire));
+  // seq_cst, like every write of the word and of the bound counts: bind() and release() write a
+  // count and then read the word, a switch writes the word and then reads the count (the
+  // store-buffering pattern); only sequential consistency guarantees one of them sees the other.
+  return StrategyWord::unpack(cell_->word.load(std::memory_order_seq_cst));
 }
 
 Deployment EndpointState::for_new_work() const noexcept {
@@ -62,7 +65,7 @@ std::pair<StrategyWord, StrategyWord> EndpointState::update(Change&& change) {
     change(after);
     if (after.active == before.active && after.pending == before.pending) return {before, before};
     after.generation = before.generation + 1;
-    if (cell_->word.compare_exchange_weak(bits, after.pack(), std::memory_order_acq_rel)) {
+    if (cell_->word.compare_exchange_weak(bits, after.pack(), std::memory_order_seq_cst)) {
       return {before, after};
     }
   }
@@ -145,13 +148,13 @@ void EndpointState::maybe_complete_switch() {
   for (;;) {
     const StrategyWord w = word();
     if (w.pending == Deployment::kNone || w.active == Deployment::kNone) return;
-    if (bound_[index(w.active)].load(std::memory_order_acquire) > 0) return;
+    if (bound_[index(w.active)].load(std::memory_order_seq_cst) > 0) return;
     std::uint64_t expected = w.pack();
     StrategyWord next = w;
     next.active = w.pending;
     next.pending = Deployment::kNone;
     next.generation = w.generation + 1;
-    if (cell_->word.compare_exchange_strong(expected, next.pack(), std::memory_order_acq_rel)) {
+    if (cell_->word.compare_exchange_strong(expected, next.pack(), std::memory_order_seq_cst)) {
       const auto now = std::max<std::int64_t>(1, clock_.now().time_since_epoch().count());
       cell_->last_check_ns.store(now, std::memory_order_release);
       note_transition(w.active, next.active, "completed");
@@ -181,9 +184,9 @@ void EndpointState::note_transition(Deployment from, Deployment to, std::string_
 std::shared_ptr<QueryBinding> EndpointState::bind(Deployment d) {
   // Count first, then check `d` is still the deployment for new work: a switch that completes
   // in between sees the count, or this check sees the switch.
-  bound_[index(d)].fetch_add(1, std::memory_order_acq_rel);
+  bound_[index(d)].fetch_add(1, std::memory_order_seq_cst);
   if (for_new_work() != d) {
-    bound_[index(d)].fetch_sub(1, std::memory_order_acq_rel);
+    bound_[index(d)].fetch_sub(1, std::memory_order_seq_cst);
     maybe_complete_switch();
     return nullptr;
   }
@@ -193,10 +196,15 @@ std::shared_ptr<QueryBinding> EndpointState::bind(Deployment d) {
   binding->deployment_ = d;
   if (d == Deployment::kBlue) counters_.queries_blue.fetch_add(1);
   if (d == Deployment::kGreen) counters_.queries_green.fetch_add(1);
-  std::lock_guard lock(bindings_mutex_);
-  evict_locked(now);
-  binding->position_ = bindings_.insert(bindings_.end(), binding);
-  ++binding_count_;
+  {
+    std::lock_guard lock(bindings_mutex_);
+    evict_locked(now);
+    binding->position_ = bindings_.insert(bindings_.end(), binding);
+    ++binding_count_;
+  }
+  // An eviction is a release: when it dropped the last query on the old deployment, the pending
+  // switch completes now (one atomic load when nothing is pending).
+  maybe_complete_switch();
   return binding;
 }
 
@@ -230,14 +238,14 @@ void EndpointState::release(QueryBinding& binding) {
 
 void EndpointState::release_locked(QueryBinding& binding) {
   if (binding.released_.exchange(true)) return;
-  bound_[index(binding.deployment_)].fetch_sub(1, std::memory_order_acq_rel);
+  bound_[index(binding.deployment_)].fetch_sub(1, std::memory_order_seq_cst);
   --binding_count_;
   // Erasing may destroy `binding` when the list held the last reference: touch nothing after.
   bindings_.erase(binding.position_);
 }
 
 std::int64_t EndpointState::bound(Deployment d) const noexcept {
-  return bound_[index(d)].load(std::memory_order_acquire);
+  return bound_[index(d)].load(std::memory_order_seq_cst);
 }
 
 std::size_t EndpointState::live_bindings() const {

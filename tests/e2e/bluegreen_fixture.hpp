@@ -32,12 +32,16 @@ class BlueGreenTest : public ::testing::Test {
     options.batch_rows = 1000;
     options.resume_duration = std::chrono::milliseconds(1500);
     options.drain_timeout = std::chrono::seconds(60);
+    configure(options);
     controller_ = std::make_unique<bluegreen::Controller>(options);
     controller_->up();
     const auto state = controller_->state();  // not a temporary: the loop views its fields
     for (const auto& d : state.deployments()) pids_.push_back(d.pid());
     pids_.push_back(state.router_pid());
   }
+
+  // Lets a test change the cluster before it starts (e.g. green active).
+  virtual void configure(bluegreen::ControllerOptions& /*options*/) {}
 
   void TearDown() override {
     if (controller_) controller_->down();

@@ -1,6 +1,9 @@
 // The connector against the dev server on 127.0.0.1:0: Connection and Cursor end to end.
 #include "e6data/connection.hpp"
 
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "devserver_fixture.hpp"
@@ -55,10 +58,34 @@ TEST_F(ConnectorTest, BatchesAreColumnarAndZeroCopy) {
 // Pieces of SQL syntax, quotes, escapes, control characters and multi-byte UTF-8, glued at
 // random: whatever the value, it must come back unchanged and never act as SQL.
 std::vector<std::string> hostile_strings(unsigned seed, int count) {
-  const std::vector<std::string> pieces = {
-      "'",  "\"", ";", "--", "/*", "*/", "\\", "%", "_", "?", ":a", "::", "$1", ")", "(",
-      "\n", "\r", "\t", "\x01", "a", "Z", "0", " ", "\xC3\xA9", "\xF0\x9F\x98\x80", "''",
-      "DROP TABLE customers;", "' OR '1'='1"};
+  const std::vector<std::string> pieces = {"'",
+                                           "\"",
+                                           ";",
+                                           "--",
+                                           "/*",
+                                           "*/",
+                                           "\\",
+                                           "%",
+                                           "_",
+                                           "?",
+                                           ":a",
+                                           "::",
+                                           "$1",
+                                           ")",
+                                           "(",
+                                           "\n",
+                                           "\r",
+                                           "\t",
+                                           "\x01",
+                                           "a",
+                                           "Z",
+                                           "0",
+                                           " ",
+                                           "\xC3\xA9",
+                                           "\xF0\x9F\x98\x80",
+                                           "''",
+                                           "DROP TABLE customers;",
+                                           "' OR '1'='1"};
   std::mt19937 rng(seed);
   std::vector<std::string> out;
   for (int trial = 0; trial < count; ++trial) {
@@ -70,7 +97,8 @@ std::vector<std::string> hostile_strings(unsigned seed, int count) {
 }
 
 // With a catalog: typed server-side parameters (V2). Without: SQL literals in the text (V1).
-class HostileParameters : public ConnectorTest, public ::testing::WithParamInterface<const char*> {};
+class HostileParameters : public ConnectorTest,
+                          public ::testing::WithParamInterface<const char*> {};
 
 TEST_P(HostileParameters, PositionalValuesComeBackUnchanged) {
   Connection connection(options(GetParam()));
@@ -78,7 +106,8 @@ TEST_P(HostileParameters, PositionalValuesComeBackUnchanged) {
   const auto strings = hostile_strings(5, 150);
   for (std::size_t trial = 0; trial < strings.size(); ++trial) {
     const auto n = static_cast<std::int64_t>(trial) - 75;
-    cursor.execute("SELECT ? AS echoed, ? AS n /* ? */ -- ?", {std::string_view(strings[trial]), n});
+    cursor.execute("SELECT ? AS echoed, ? AS n /* ? */ -- ?",
+                   {std::string_view(strings[trial]), n});
     const auto row = cursor.fetchone();
     ASSERT_TRUE(row);
     EXPECT_EQ(std::get<std::string_view>((*row)[0]), strings[trial]);
@@ -118,6 +147,45 @@ TEST_F(ConnectorTest, NonUtf8StringParameterIsAUsageError) {
   Connection connection(options());
   Cursor cursor = connection.cursor();
   EXPECT_THROW(cursor.execute("SELECT ?", {std::string_view("a\xFF")}), UsageError);
+}
+
+TEST_F(ConnectorTest, LogsJsonLinesWithStructuredFieldsToAFile) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("e6data-log-" + std::to_string(::getpid()) + ".jsonl");
+  std::filesystem::remove(path);
+  {
+    auto o = options();
+    o.cluster_name = "logging-test";  // an endpoint of its own, so detection runs and logs
+    o.logging.format = LogFormat::kJson;
+    o.logging.output = path.string();
+    Connection connection(o);
+    Cursor cursor = connection.cursor();
+    cursor.execute("SELECT 1");
+    ASSERT_TRUE(cursor.fetchone());
+  }
+  Connection restore(options());  // back to text on stderr for the other tests
+  std::ifstream in(path);
+  std::string line;
+  int lines = 0;
+  bool saw_detection = false;
+  while (std::getline(in, line)) {
+    const auto j = nlohmann::json::parse(line);
+    ++lines;
+    EXPECT_TRUE(j.contains("ts") && j.contains("level") && j.contains("logger") &&
+                j.contains("message"))
+        << line;
+    EXPECT_EQ(line.find("demo\"password"), std::string::npos);
+    if (j["logger"] == "e6data.strategy" && j.value("strategy", "") == "blue") saw_detection = true;
+  }
+  EXPECT_GT(lines, 0);
+  EXPECT_TRUE(saw_detection);
+  std::filesystem::remove(path);
+}
+
+TEST_F(ConnectorTest, UnwritableLogOutputIsAUsageError) {
+  auto o = options();
+  o.logging.output = "/dev/null/e6data.log";  // under a file: cannot be created
+  EXPECT_THROW(Connection{o}, UsageError);
 }
 
 TEST_F(ConnectorTest, RowRangeIteratesEveryRow) {
