@@ -6,11 +6,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
-#include <utility>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "e6data/batch.hpp"
@@ -127,7 +127,9 @@ class Cursor {
         if (!row_) cursor_ = nullptr;
         return *this;
       }
-      friend bool operator==(const iterator& a, const iterator& b) { return a.cursor_ == b.cursor_; }
+      friend bool operator==(const iterator& a, const iterator& b) {
+        return a.cursor_ == b.cursor_;
+      }
 
      private:
       Cursor* cursor_ = nullptr;

@@ -55,9 +55,11 @@ struct ConnectionState {
     return runner.run(std::forward<Call>(call), repeat, short_timeout());
   }
 
+  // Status, resume if suspended, poll until active (strategy/cluster_resume.hpp).
+  void resume_cluster(strategy::TimePoint deadline);
+
  private:
   std::string authenticate_on(strategy::Deployment d, strategy::TimePoint deadline);
-  void resume_cluster(strategy::TimePoint deadline);
 };
 
 }  // namespace e6data::detail

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "bluegreen_fixture.hpp"
+#include "e6data/cluster_manager.hpp"
 #include "e6data/connection.hpp"
 
 namespace e6data {
@@ -198,6 +199,17 @@ TEST_F(StrategyTest, SuspendedClusterWithoutAutoResumeIsATypedError) {
   controller_->suspend();
   EXPECT_THROW(scalar(connection, "SELECT 1"), ClusterSuspendedError);
   controller_->resume();
+}
+
+TEST_F(StrategyTest, ClusterManagerSuspendsAndResumes) {
+  ClusterManager manager(options());
+  EXPECT_EQ(manager.status(), "active");
+  manager.suspend();
+  EXPECT_EQ(manager.status(), "suspended");
+  EXPECT_EQ(manager.resume(true, std::chrono::seconds(30)), "active");
+  EXPECT_EQ(manager.status(), "active");
+  Connection connection(options());
+  EXPECT_EQ(scalar(connection, "SELECT 4"), 4);
 }
 
 TEST_F(GreenOnlyStrategyTest, TwoProcessesShareWhatOneLearned) {
