@@ -6,6 +6,7 @@
 #include "e6data/cluster_manager.hpp"
 #include "e6data/column.hpp"
 #include "e6data/connection.hpp"
+#include "e6data/connection_pool.hpp"
 #include "e6data/cursor.hpp"
 #include "e6data/decode.hpp"
 #include "e6data/errors.hpp"

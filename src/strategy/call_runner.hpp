@@ -137,6 +137,11 @@ class CallRunner {
         if (binding) state_->release(*binding);
         // A prepare that failed for a transient reason created nothing that runs: repeatable.
         if (!recover(e, route, Repeat::kSafe, attempt, deadline)) throw;
+      } catch (...) {
+        // Any other exception (the call's own, bad_alloc): no cursor will ever hold this
+        // binding, so release it here rather than let it block a switch until it is evicted.
+        if (binding) state_->release(*binding);
+        throw;
       }
     }
   }

@@ -38,39 +38,45 @@ constexpr int kGrpcUnknown = 2;
 constexpr int kGrpcInternal = 13;
 constexpr int kGrpcUnavailable = 14;
 
+// The context failure.cpp fills in (designated initializers would trip
+// -Wmissing-field-initializers on the fields left out).
+ErrorContext context(int grpc_code, const std::string& server_message, bool retryable,
+                     int http_status = 0, Deployment d = kNone) {
+  ErrorContext c;
+  c.grpc_code = grpc_code;
+  c.server_message = server_message;
+  c.strategy = std::string(to_string(d));
+  c.retryable = retryable;
+  c.http_status = http_status;
+  return c;
+}
+
 ConnectionError wrong_deployment_error(Deployment d) {
   const std::string text = "Received http2 header with status: 456";
   return ConnectionError(ErrorKind::kConnection,
                          "call failed on the " + std::string(to_string(d)) + " deployment: " + text,
-                         ErrorContext{.grpc_code = kGrpcUnknown,
-                                      .server_message = text,
-                                      .strategy = std::string(to_string(d)),
-                                      .retryable = true,
-                                      .http_status = 456});
+                         context(kGrpcUnknown, text, true, 456, d));
 }
 
 AuthenticationError access_denied_error() {
   const std::string text = "Access denied: unknown or expired session";
   return AuthenticationError(
       ErrorKind::kAuthentication, "call failed: " + text,
-      ErrorContext{.grpc_code = kGrpcInternal, .server_message = text, .retryable = true});
+      context(kGrpcInternal, text, true));
 }
 
 ClusterSuspendedError suspended_error() {
   const std::string text = "Received http2 header with status: 503";
   return ClusterSuspendedError(ErrorKind::kClusterSuspended,
                                "call failed: " + text + " -- the cluster is suspended",
-                               ErrorContext{.grpc_code = kGrpcUnavailable,
-                                            .server_message = text,
-                                            .retryable = true,
-                                            .http_status = 503});
+                               context(kGrpcUnavailable, text, true, 503));
 }
 
 ConnectionError transient_error() {
   const std::string text = "failed to connect to all addresses";
   return ConnectionError(
       ErrorKind::kConnection, "call failed: " + text,
-      ErrorContext{.grpc_code = kGrpcUnavailable, .server_message = text, .retryable = true});
+      context(kGrpcUnavailable, text, true));
 }
 
 // A response with a `new_strategy` field, like most QueryEngineService responses.
@@ -541,19 +547,48 @@ TEST_F(CallRunnerTest, PrepareRoutesAgainWhenASwitchIsAnnouncedBeforeItBinds) {
 }
 
 TEST_F(CallRunnerTest, AFailedPrepareReleasesItsBinding) {
+  cluster.serve(true, true);
   auto r = runner();
   connect_on_blue(*r);
-  EXPECT_THROW(r->run_bound([](const Route&) -> Reply { throw Stop{}; }, 60s), Stop);
-  // A Stop is not an e6data::Error: the binding is not released by run_bound (it never saw it)...
-  // ...so use a typed, unrecoverable error to check the release path.
-  const auto live = state->live_bindings();
+  auto running = r->run_bound(call(), 60s);  // keeps blue active while green is pending
+  state->observe_new_strategy(kBlue, "green");
+  state->release(*running.binding);
+  ASSERT_EQ(state->word().active, kGreen);
+  running = r->run_bound(call(), 60s);
+  state->observe_new_strategy(kGreen, "blue");
+  ASSERT_EQ(state->word().pending, kBlue);
+
+  // A typed error that is not recovered.
   EXPECT_THROW(r->run_bound(
                    [](const Route&) -> Reply {
                      throw QueryError(ErrorKind::kQuery, "syntax error", ErrorContext{});
                    },
                    60s),
                QueryError);
-  EXPECT_EQ(state->live_bindings(), live);
+  EXPECT_EQ(state->live_bindings(), 1u);
+  EXPECT_EQ(state->bound(kBlue), 0);
+  // Any other exception from the call.
+  EXPECT_THROW(r->run_bound([](const Route&) -> Reply { throw Stop{}; }, 60s), Stop);
+  EXPECT_EQ(state->live_bindings(), 1u);
+  EXPECT_EQ(state->bound(kBlue), 0);
+  // Nothing failed left a claim on blue behind: the pending switch completes with the last
+  // real query.
+  state->release(*running.binding);
+  EXPECT_EQ(state->word().active, kBlue);
+  EXPECT_EQ(state->live_bindings(), 0u);
+}
+
+TEST_F(CallRunnerTest, ForgottenSessionsAreReplaced) {
+  auto r = runner();
+  const Route first = connect_on_blue(*r);
+  r->forget(Route{kBlue, "not-the-session"});  // a stale refusal: keeps the current session
+  EXPECT_EQ(r->route(in(60s)).session, first.session);
+  r->forget(first);
+  const Route second = r->route(in(60s));
+  EXPECT_NE(second.session, first.session);
+  r->forget_all();
+  EXPECT_NE(r->route(in(60s)).session, second.session);
+  EXPECT_EQ(cluster.auth_calls(kBlue), 3);
 }
 
 // =============================================================================================
@@ -610,6 +645,7 @@ TEST_F(CallRunnerTest, EveryConnectionSeesTheSwitch) {
 }
 
 TEST_F(CallRunnerTest, ObserveIgnoresResponsesWithoutTheFieldAndEmptyValues) {
+  cluster.serve(true, true);
   auto r = runner();
   connect_on_blue(*r);
   const auto before = state->word().pack();
@@ -639,17 +675,21 @@ TEST_F(CallRunnerTest, SessionOnTheOldDeploymentIsKeptWhilePendingAndDroppedAfte
   EXPECT_EQ(r->route(in(60s)).session, blue1.session) << "kept while blue was active";
   EXPECT_EQ(cluster.auth_calls(kBlue), 1);
 
-  // Completed: blue is neither active nor pending, so its session is dropped.
+  // Completed: blue is neither active nor pending, so its session is dropped (as green's was
+  // when the switch was called off).
   state->observe_new_strategy(kBlue, "green");
   state->release(*q.binding);
   ASSERT_EQ(state->word().active, kGreen);
-  EXPECT_EQ(r->route(in(60s)).session, green1.session);
+  const Route green2 = r->route(in(60s));
+  EXPECT_EQ(green2.deployment, kGreen);
+  EXPECT_NE(green2.session, green1.session);
+  EXPECT_EQ(cluster.auth_calls(kGreen), 2);
   state->observe_new_strategy(kGreen, "blue");  // back to blue: nothing bound, completes
   const Route blue2 = r->route(in(60s));
   EXPECT_EQ(blue2.deployment, kBlue);
   EXPECT_NE(blue2.session, blue1.session) << "the retired blue session was not reused";
   EXPECT_EQ(cluster.auth_calls(kBlue), 2);
-  EXPECT_EQ(cluster.auth_calls(kGreen), 1);
+  EXPECT_EQ(cluster.auth_calls(kGreen), 2);
 }
 
 // =============================================================================================
@@ -670,18 +710,26 @@ TEST_F(CallRunnerTest, WrongDeploymentRedetectsAndRetries) {
   EXPECT_EQ(cluster.auth_log(), (Log{kBlue, kGreen}));
 }
 
-TEST_F(CallRunnerTest, WrongDeploymentDuringAPendingSwitchMovesToThePendingDeployment) {
+TEST_F(CallRunnerTest, DuringAPendingSwitchNewWorkNeverTouchesTheOldDeployment) {
   cluster.serve(true, true);
   auto r = runner();
   auto q = r->run_bound(call(), 60s);
   state->observe_new_strategy(kBlue, "green");
-  cluster.serve(false, true);
+  cluster.serve(false, true);  // blue went away with q still bound to it
+  const int blue_attempts = cluster.attempts(kBlue);
   EXPECT_EQ(r->run(call(), Repeat::kSafe, 60s).served_by, kGreen);
-  EXPECT_EQ(state->word().active, kGreen);
+  EXPECT_EQ(cluster.attempts(kBlue), blue_attempts);
   EXPECT_EQ(state->counters().detections.load(), 1u) << "no detection needed";
-  // The query on blue learns its fate on its next call: 456 goes back to the cursor.
-  EXPECT_THROW(r->call_bound(q.route, *q.binding, call(), Repeat::kSafe, 60s), ConnectionError);
+  // The query on blue learns its fate on its next call: the 456 goes back to the cursor.
+  try {
+    r->call_bound(q.route, *q.binding, call(), Repeat::kSafe, 60s);
+    FAIL() << "expected the 456";
+  } catch (const ConnectionError& e) {
+    EXPECT_EQ(e.http_status(), 456);
+  }
+  EXPECT_EQ(state->word().pending, kGreen);
   state->release(*q.binding);
+  EXPECT_EQ(state->word().active, kGreen);
 }
 
 TEST_F(CallRunnerTest, ManyCallersGetting456TogetherCauseOneRedetection) {
@@ -805,9 +853,6 @@ TEST_F(CallRunnerTest, AResumeThatFailsIsReported) {
 // However many callers find the cluster suspended, it is resumed once.
 TEST_F(CallRunnerTest, ManyCallersFindingTheClusterSuspendedResumeItOnce) {
   constexpr int kThreads = 32;
-  auto shared = runner();
-  connect_on_blue(*shared);
-  cluster.suspend();
   // After its 503 a caller reads the clock for the resume deadline, then (as a follower)
   // SingleFlight reads it for the time left: two reads and it is waiting for the leader.
   ReadWatch watch(2);
@@ -821,7 +866,7 @@ TEST_F(CallRunnerTest, ManyCallersFindingTheClusterSuspendedResumeItOnce) {
     plain.resume_cluster(deadline);
   };
   CallRunner r(state, RunnerSettings{}, hooks);
-  connect_on_blue(r);  // (blue is already known: this connection just authenticates)
+  connect_on_blue(r);
   cluster.suspend();
 
   Gate gate(kThreads);  // every first call is refused before any caller recovers
@@ -942,10 +987,29 @@ TEST_F(CallRunnerTest, BoundCallsRetryOnlyTransientFailures) {
   EXPECT_THROW(r->call_bound(q.route, *q.binding, call(), Repeat::kSafe, 60s),
                AuthenticationError);
   EXPECT_EQ(state->counters().reauthentications.load(), 0u);
-  // A bound call touches its binding (eviction spares it).
-  EXPECT_FALSE(q.binding->released());
   EXPECT_GT(clock.now(), before);
   state->release(*q.binding);
+}
+
+// A bound call touches its binding, so that the TTL evicts abandoned queries, not slow ones.
+TEST_F(CallRunnerTest, BoundCallsKeepTheirBindingAlive) {
+  BindingLimits limits;
+  limits.ttl = 60s;
+  limits.cleanup_interval = 10s;
+  state = std::make_shared<EndpointState>("ttl", clock, limits);
+  auto r = runner();
+  auto busy = r->run_bound(call(), 60s);
+  auto abandoned = r->run_bound(call(), 60s);
+  clock.advance(50s);
+  r->call_bound(busy.route, *busy.binding, call(), Repeat::kSafe, 60s);
+  clock.advance(20s);
+  auto next = r->run_bound(call(), 60s);  // a cleanup pass
+  EXPECT_TRUE(abandoned.binding->released());
+  EXPECT_FALSE(busy.binding->released());
+  EXPECT_EQ(state->counters().bindings_evicted.load(), 1u);
+  state->release(*busy.binding);
+  state->release(*next.binding);
+  EXPECT_EQ(state->live_bindings(), 0u);
 }
 
 TEST_F(CallRunnerTest, OtherErrorsAreReportedAtOnce) {
@@ -965,7 +1029,7 @@ TEST_F(CallRunnerTest, OtherErrorsAreReportedAtOnce) {
                    [&](const Route&) -> Reply {
                      ++calls;
                      throw AuthenticationError(ErrorKind::kAuthentication, "invalid token",
-                                               ErrorContext{.grpc_code = 16});
+                                               context(16, "invalid token", false));
                    },
                    Repeat::kSafe, 60s),
                AuthenticationError);

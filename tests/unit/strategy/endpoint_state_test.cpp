@@ -581,17 +581,19 @@ TEST(SingleFlight, TheLeadersErrorReachesOnlyTheLeader) {
   clock.set_on_now([&] { watch.on_now(); });
   SingleFlight<int> flight;
   std::atomic<int> thrown{0}, empty{0};
+  std::atomic<bool> joined{false};
   std::vector<std::thread> threads;
   for (int i = 0; i < 2; ++i) {
     threads.emplace_back([&] {
+      const TimePoint deadline = clock.now() + 60s;
       FollowerWatch::watched = true;
       try {
         auto outcome = flight.run(
             [&]() -> int {
-              watch.wait_for(1);
+              joined = watch.wait_for(1);
               throw std::runtime_error("leader failed");
             },
-            clock, clock.now() + 60s, "work");
+            clock, deadline, "work");
         FollowerWatch::watched = false;
         if (!outcome.value && !outcome.leader) empty.fetch_add(1);
       } catch (const std::runtime_error&) {
@@ -601,6 +603,7 @@ TEST(SingleFlight, TheLeadersErrorReachesOnlyTheLeader) {
     });
   }
   for (auto& t : threads) t.join();
+  EXPECT_TRUE(joined.load());
   EXPECT_EQ(thrown.load(), 1);
   EXPECT_EQ(empty.load(), 1);
   // The flight is free again.

@@ -1,0 +1,237 @@
+// Resuming a suspended cluster (resume_and_wait) and the pure recovery rules of recovery.hpp:
+// what a failed call means, the backoff delay, and when a lost query may run again.
+#include "strategy/cluster_resume.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "e6data/errors.hpp"
+#include "strategy/fake_clock.hpp"
+#include "strategy/recovery.hpp"
+
+namespace e6data::strategy {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::FakeClock;
+
+// A ClusterService that answers `statuses` in turn (the last one for ever after) and records
+// the calls.
+struct ScriptedCluster {
+  std::vector<std::string> statuses;
+  std::size_t next = 0;
+  int status_calls = 0;
+  int resume_calls = 0;
+  std::vector<TimePoint> deadlines;
+  std::vector<TimePoint> resume_times;
+
+  ClusterCalls calls(const FakeClock& clock) {
+    ClusterCalls c;
+    c.status = [this](TimePoint deadline) {
+      ++status_calls;
+      deadlines.push_back(deadline);
+      const std::string s = statuses[std::min(next, statuses.size() - 1)];
+      ++next;
+      return s;
+    };
+    c.resume = [this, &clock](TimePoint deadline) {
+      ++resume_calls;
+      deadlines.push_back(deadline);
+      resume_times.push_back(clock.now());
+      return std::string("resuming");
+    };
+    return c;
+  }
+};
+
+class ClusterResumeTest : public ::testing::Test {
+ protected:
+  std::string resume(Duration timeout = 60s, Duration poll = 1s) {
+    return resume_and_wait(cluster.calls(clock), clock, clock.now() + timeout, poll);
+  }
+
+  FakeClock clock;
+  ScriptedCluster cluster;
+};
+
+TEST_F(ClusterResumeTest, ActiveAtOnceNeedsNoResume) {
+  cluster.statuses = {"active"};
+  EXPECT_EQ(resume(), "active");
+  EXPECT_EQ(cluster.status_calls, 1);
+  EXPECT_EQ(cluster.resume_calls, 0);
+  EXPECT_TRUE(clock.sleeps().empty());
+}
+
+TEST_F(ClusterResumeTest, SuspendedIsResumedOnceAndPolledUntilActive) {
+  cluster.statuses = {"suspended", "suspended", "resuming", "resuming", "active"};
+  const TimePoint start = clock.now();
+  EXPECT_EQ(resume(60s, 2s), "active");
+  EXPECT_EQ(cluster.resume_calls, 1) << "asked once, although the next poll still said suspended";
+  EXPECT_EQ(cluster.status_calls, 5);
+  ASSERT_EQ(cluster.resume_times.size(), 1u);
+  EXPECT_EQ(cluster.resume_times[0], start);
+  const auto sleeps = clock.sleeps();
+  ASSERT_EQ(sleeps.size(), 4u);
+  for (const auto& s : sleeps) EXPECT_EQ(s.length(), 2s);
+  EXPECT_EQ(clock.now(), start + 8s);
+  // Every call carries the resume deadline.
+  for (const TimePoint d : cluster.deadlines) EXPECT_EQ(d, start + 60s);
+}
+
+TEST_F(ClusterResumeTest, SuspendingIsResumedToo) {
+  cluster.statuses = {"suspending", "resuming", "active"};
+  EXPECT_EQ(resume(), "active");
+  EXPECT_EQ(cluster.resume_calls, 1);
+}
+
+TEST_F(ClusterResumeTest, AlreadyResumingIsOnlyPolled) {
+  cluster.statuses = {"resuming", "resuming", "active"};
+  EXPECT_EQ(resume(), "active");
+  EXPECT_EQ(cluster.resume_calls, 0);
+  EXPECT_EQ(cluster.status_calls, 3);
+  EXPECT_EQ(clock.sleeps().size(), 2u);
+}
+
+TEST_F(ClusterResumeTest, FailedIsAClusterSuspendedError) {
+  cluster.statuses = {"failed"};
+  try {
+    resume();
+    FAIL() << "expected ClusterSuspendedError";
+  } catch (const ClusterSuspendedError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kClusterSuspended);
+    EXPECT_NE(std::string(e.what()).find("failed"), std::string::npos);
+  }
+  EXPECT_EQ(cluster.resume_calls, 0);
+}
+
+TEST_F(ClusterResumeTest, FailedWhileResumingIsAClusterSuspendedError) {
+  cluster.statuses = {"suspended", "resuming", "failed"};
+  EXPECT_THROW(resume(), ClusterSuspendedError);
+  EXPECT_EQ(cluster.resume_calls, 1);
+  EXPECT_EQ(cluster.status_calls, 3);
+}
+
+TEST_F(ClusterResumeTest, TimeoutNamesTheLastStatusAndNeverSleepsPastTheDeadline) {
+  cluster.statuses = {"suspended", "resuming"};
+  const TimePoint start = clock.now();
+  const TimePoint deadline = start + 10s;
+  try {
+    resume(10s, 3s);
+    FAIL() << "expected ClusterSuspendedError";
+  } catch (const ClusterSuspendedError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kClusterSuspended);
+    EXPECT_NE(std::string(e.what()).find("last status 'resuming'"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(cluster.resume_calls, 1);
+  const auto sleeps = clock.sleeps();
+  ASSERT_EQ(sleeps.size(), 3u);  // 3, 6, 9 s; a fourth poll would be at 12 s
+  for (const auto& s : sleeps) EXPECT_LT(s.until, deadline);
+  EXPECT_EQ(clock.now(), start + 9s);
+  EXPECT_EQ(cluster.status_calls, 4);
+}
+
+TEST_F(ClusterResumeTest, TimeoutWhileStillSuspendedNamesIt) {
+  cluster.statuses = {"suspended"};
+  try {
+    resume(1s, 5s);
+    FAIL() << "expected ClusterSuspendedError";
+  } catch (const ClusterSuspendedError& e) {
+    EXPECT_NE(std::string(e.what()).find("last status 'suspended'"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(cluster.resume_calls, 1);
+  EXPECT_TRUE(clock.sleeps().empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// recovery.hpp: the errors as src/rpc/failure.cpp builds them from gRPC statuses.
+
+ErrorContext context(int grpc_code, bool retryable, int http_status = 0,
+                     const std::string& query_id = "") {
+  ErrorContext c;
+  c.grpc_code = grpc_code;
+  c.retryable = retryable;
+  c.http_status = http_status;
+  c.query_id = query_id;
+  return c;
+}
+
+TEST(Recovery, ForEachKindOfFailure) {
+  // UNKNOWN "status: 456" on a call without a query.
+  EXPECT_EQ(recovery_for(ConnectionError(ErrorKind::kConnection, "456", context(2, true, 456))),
+            Recovery::kWrongDeployment);
+  // ... and on a query's call: a StrategyChanged QueryError, not retryable, still a 456.
+  EXPECT_EQ(recovery_for(QueryError(ErrorKind::kStrategyChanged, "456",
+                                    context(2, false, 456, "q1"))),
+            Recovery::kWrongDeployment);
+  // INTERNAL "Access denied".
+  EXPECT_EQ(recovery_for(AuthenticationError(ErrorKind::kAuthentication, "Access denied",
+                                             context(13, true))),
+            Recovery::kSessionLost);
+  // UNAUTHENTICATED / PERMISSION_DENIED: wrong credentials, nothing to recover.
+  EXPECT_EQ(recovery_for(AuthenticationError(ErrorKind::kAuthentication, "invalid token",
+                                             context(16, false))),
+            Recovery::kNone);
+  // UNAVAILABLE "status: 503".
+  EXPECT_EQ(recovery_for(ClusterSuspendedError(ErrorKind::kClusterSuspended, "503",
+                                               context(14, true, 503))),
+            Recovery::kSuspended);
+  // A ClusterSuspendedError without the HTTP status (e.g. from resume_and_wait).
+  EXPECT_EQ(recovery_for(ClusterSuspendedError(ErrorKind::kClusterSuspended, "suspended")),
+            Recovery::kSuspended);
+  // UNAVAILABLE otherwise: transient.
+  EXPECT_EQ(recovery_for(ConnectionError(ErrorKind::kConnection, "connect failed",
+                                         context(14, true))),
+            Recovery::kTransient);
+  // A connection failure that is not retryable (a TLS failure, say).
+  EXPECT_EQ(recovery_for(ConnectionError(ErrorKind::kConnection, "bad certificate",
+                                         context(14, false))),
+            Recovery::kNone);
+  EXPECT_EQ(recovery_for(TimeoutError(ErrorKind::kTimeout, "deadline", context(4, false))),
+            Recovery::kNone);
+  EXPECT_EQ(recovery_for(QueryError(ErrorKind::kQuery, "syntax error", context(3, false))),
+            Recovery::kNone);
+  EXPECT_EQ(recovery_for(Error(ErrorKind::kInternal, "disk I/O error", context(13, false))),
+            Recovery::kNone);
+}
+
+TEST(Recovery, BackoffDoublesFromTheFactorScaledByJitter) {
+  using std::chrono::nanoseconds;
+  const std::chrono::duration<double> factor(0.2);
+  EXPECT_EQ(backoff_delay(1, factor, 1.0), nanoseconds(200'000'000));
+  EXPECT_EQ(backoff_delay(2, factor, 1.0), nanoseconds(400'000'000));
+  EXPECT_EQ(backoff_delay(3, factor, 1.0), nanoseconds(800'000'000));
+  EXPECT_EQ(backoff_delay(4, factor, 1.0), nanoseconds(1'600'000'000));
+  EXPECT_EQ(backoff_delay(3, factor, 0.5), nanoseconds(400'000'000));
+  EXPECT_EQ(backoff_delay(1, std::chrono::duration<double>(1.0), 0.75), nanoseconds(750'000'000));
+  // Jitter is clamped to [0.5, 1].
+  EXPECT_EQ(backoff_delay(1, factor, 0.0), backoff_delay(1, factor, 0.5));
+  EXPECT_EQ(backoff_delay(1, factor, 7.0), backoff_delay(1, factor, 1.0));
+  // Retry numbers below 1 count as the first; huge ones stop doubling (no overflow).
+  EXPECT_EQ(backoff_delay(0, factor, 1.0), backoff_delay(1, factor, 1.0));
+  EXPECT_EQ(backoff_delay(-3, factor, 1.0), backoff_delay(1, factor, 1.0));
+  EXPECT_EQ(backoff_delay(1000, factor, 1.0), backoff_delay(31, factor, 1.0));
+  EXPECT_GT(backoff_delay(31, factor, 1.0), backoff_delay(30, factor, 1.0));
+  EXPECT_GT(backoff_delay(31, factor, 1.0).count(), 0);
+  // Monotone in the retry number for a fixed jitter.
+  for (int n = 1; n < 31; ++n) {
+    EXPECT_LT(backoff_delay(n, factor, 0.6), backoff_delay(n + 1, factor, 0.6)) << n;
+  }
+}
+
+TEST(Recovery, MayRerunOnlyWhatCannotDuplicateWork) {
+  // Never executed: always safe.
+  EXPECT_TRUE(may_rerun(false, false, false));
+  EXPECT_TRUE(may_rerun(false, true, false));
+  EXPECT_TRUE(may_rerun(false, false, true));
+  EXPECT_TRUE(may_rerun(false, true, true));
+  // Executed: only a read whose rows the caller has not seen.
+  EXPECT_TRUE(may_rerun(true, true, false));
+  EXPECT_FALSE(may_rerun(true, true, true));
+  EXPECT_FALSE(may_rerun(true, false, false));
+  EXPECT_FALSE(may_rerun(true, false, true));
+}
+
+}  // namespace
+}  // namespace e6data::strategy
