@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <random>
+#include <regex>
 #include <stdexcept>
 
 namespace e6data::demo {
@@ -171,8 +172,9 @@ void Workload::record(QueryRecord r, const std::string& failure, bool allowed, b
     ++totals_.failed;
     if (allowed) ++totals_.allowed;
     if (wrong) ++totals_.wrong;
-    // Query ids and ports differ between occurrences; the first 160 characters name the cause.
-    ++failures_[failure.substr(0, 160)];
+    // Query ids differ between occurrences of one cause: count them under one name.
+    static const std::regex query_id("\\bq[0-9]+\\b");
+    ++failures_[std::regex_replace(failure.substr(0, 200), query_id, "q#")];
   }
   records_.push_back(std::move(r));
 }

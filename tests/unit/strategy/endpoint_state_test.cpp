@@ -437,7 +437,7 @@ TEST(EndpointStateConcurrency, BindReleaseRouteWhileSwitching) {
   CallRunner runner_b(state, RunnerSettings{}, hooks);
 
   constexpr int kWorkers = 16;
-  constexpr int kIterations = 4000;
+  constexpr int kIterations = 10000;
   std::atomic<std::int64_t> binds{0}, releases{0}, refused{0};
   std::atomic<int> negative{0}, mismatched{0}, bad_route{0}, workers_left{kWorkers};
   std::latch start(kWorkers + 1);
@@ -508,7 +508,8 @@ TEST(EndpointStateConcurrency, BindReleaseRouteWhileSwitching) {
   EXPECT_EQ(state->word().pending, kNone);
   EXPECT_EQ(state->word().active, last_announced);
   EXPECT_GE(switches, 50);
-  EXPECT_GE(state->counters().transitions.load(), 1u);
+  // (Possibly no switch completed: the workers may have held a query on the old deployment
+  // until each announcement was called off by the next.)
   EXPECT_LE(state->counters().transitions.load(), static_cast<std::uint64_t>(switches));
   // After the switches settle, routing gives the active deployment.
   EXPECT_EQ(runner_a.route(clock.now() + 60s).deployment, last_announced);
