@@ -8,12 +8,12 @@
 
 #include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
+#include <fstream>
 #include <functional>
 #include <future>
 #include <mutex>
-#include <cstring>
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -63,7 +63,8 @@ class SpawnerThread {
 
 }  // namespace
 
-ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv, const std::string& log_path) {
+ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv,
+                                 const std::string& log_path) {
   if (argv.empty()) throw std::invalid_argument("ChildProcess::spawn: empty argv");
   // Everything the child needs is prepared before fork: after it, only async-signal-safe calls.
   std::vector<char*> args;
@@ -75,7 +76,7 @@ ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv, const std
   const pid_t pid = SpawnerThread::instance().run([&]() -> pid_t {
     const pid_t forked = ::fork();
     if (forked != 0) return forked < 0 ? -errno : forked;
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // die with the controller
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);       // die with the controller
     if (::getppid() != parent) ::_exit(127);  // the controller is already gone
     ::dup2(log_fd, STDOUT_FILENO);
     ::dup2(log_fd, STDERR_FILENO);
@@ -171,7 +172,8 @@ int wait_for_port_file(const std::string& path, ChildProcess& child,
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  throw std::runtime_error("timed out waiting for " + path + "; log:\n" + tail_of(child.log_path()));
+  throw std::runtime_error("timed out waiting for " + path + "; log:\n" +
+                           tail_of(child.log_path()));
 }
 
 }  // namespace e6data::bluegreen

@@ -31,7 +31,9 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-std::string other(const std::string& d) { return d == "blue" ? "green" : "blue"; }
+std::string other(const std::string& d) {
+  return d == "blue" ? "green" : "blue";
+}
 
 // A free port on 127.0.0.1 for nginx (it cannot report the port it picked, as gRPC servers do).
 int pick_free_port() {
@@ -68,7 +70,8 @@ std::optional<std::string> http_get(int port, const std::string& path) {
       std::string response;
       char buffer[512];
       ssize_t n = 0;
-      while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0) response.append(buffer, static_cast<std::size_t>(n));
+      while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0)
+        response.append(buffer, static_cast<std::size_t>(n));
       const auto split = response.find("\r\n\r\n");
       if (response.rfind("HTTP/1.1 200", 0) == 0 && split != std::string::npos) {
         body = response.substr(split + 4);
@@ -98,7 +101,9 @@ int accepting_workers(pid_t master) {
     rest >> state >> ppid;
     if (ppid != master) continue;
     std::ifstream cmd(entry.path() / "cmdline");
-    std::string title((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
+    // Read argument by argument (istreambuf_iterator trips a GCC 12 -O3 false positive).
+    std::string title;
+    for (std::string part; std::getline(cmd, part, '\0');) title += part + ' ';
     if (title.find("worker process") != std::string::npos &&
         title.find("shutting down") == std::string::npos) {
       ++n;
@@ -180,13 +185,20 @@ struct Controller::Impl {
     fs::remove(d / "port");
     fs::remove(d / "admin.port");
     std::vector<std::string> argv = {options.devserver_path,
-                                     "--port", "0",
-                                     "--port-file", (d / "port").string(),
-                                     "--admin-port", "0",
-                                     "--admin-port-file", (d / "admin.port").string(),
-                                     "--deployment", name,
-                                     "--data-dir", (d / "data").string(),
-                                     "--batch-rows", std::to_string(options.batch_rows)};
+                                     "--port",
+                                     "0",
+                                     "--port-file",
+                                     (d / "port").string(),
+                                     "--admin-port",
+                                     "0",
+                                     "--admin-port-file",
+                                     (d / "admin.port").string(),
+                                     "--deployment",
+                                     name,
+                                     "--data-dir",
+                                     (d / "data").string(),
+                                     "--batch-rows",
+                                     std::to_string(options.batch_rows)};
     if (!options.db_path.empty()) {
       argv.insert(argv.end(), {"--db", options.db_path});
     } else {
@@ -273,8 +285,8 @@ struct Controller::Impl {
     ++generation;
     write_file_atomically(nginx_dir() / "nginx.conf", render());
     router = ChildProcess::spawn(
-        {options.nginx_path, "-e", (nginx_dir() / "error.log").string(), "-p",
-         nginx_dir().string(), "-c", (nginx_dir() / "nginx.conf").string(), "-g", "daemon off;"},
+        {options.nginx_path, "-e", (nginx_dir() / "error.log").string(), "-p", nginx_dir().string(),
+         "-c", (nginx_dir() / "nginx.conf").string(), "-g", "daemon off;"},
         (nginx_dir() / "nginx.out").string());
     wait_for_generation();
     log->info("router (nginx pid {}) on 127.0.0.1:{}", router.pid(), port);
@@ -311,8 +323,15 @@ struct Controller::Impl {
       if (stopping || !up) continue;
       try {
         if (phase == Phase::kSwitching) {
-          const auto st = admin_call(deployments.at(active), nullptr);
-          if (st.active_queries() == 0) {
+          // A deployment that no longer answers has nothing left to drain.
+          bool drained = false;
+          try {
+            drained = admin_call(deployments.at(active), nullptr).active_queries() == 0;
+          } catch (const std::exception& e) {
+            log->warn("switch: {} does not answer ({}); waiting for the drain deadline", active,
+                      e.what());
+          }
+          if (drained) {
             complete_switch_locked("drained");
           } else if (Clock::now() >= drain_deadline) {
             complete_switch_locked("drain timeout");
@@ -385,7 +404,8 @@ class ControlService final : public BlueGreenControl::Service {
   }
   grpc::Status Switch(grpc::ServerContext*, const SwitchRequest* req, ClusterState* res) override {
     return guarded([&] {
-      *res = c_.switch_to(req->to(), std::chrono::milliseconds(req->drain_timeout_ms()), req->wait());
+      *res =
+          c_.switch_to(req->to(), std::chrono::milliseconds(req->drain_timeout_ms()), req->wait());
     });
   }
   grpc::Status Suspend(grpc::ServerContext*, const ControlRequest*, ClusterState* res) override {
@@ -394,7 +414,8 @@ class ControlService final : public BlueGreenControl::Service {
   grpc::Status Resume(grpc::ServerContext*, const ControlRequest*, ClusterState* res) override {
     return guarded([&] { *res = c_.resume(); });
   }
-  grpc::Status Restart(grpc::ServerContext*, const RestartRequest* req, ClusterState* res) override {
+  grpc::Status Restart(grpc::ServerContext*, const RestartRequest* req,
+                       ClusterState* res) override {
     return guarded([&] { *res = c_.restart(req->deployment()); });
   }
   grpc::Status Reload(grpc::ServerContext*, const ControlRequest*, ClusterState* res) override {
@@ -467,7 +488,9 @@ Controller::Controller(ControllerOptions options) : impl_(std::make_unique<Impl>
   impl_->active = impl_->options.active;
 }
 
-Controller::~Controller() { down(); }
+Controller::~Controller() {
+  down();
+}
 
 void Controller::up() {
   Impl& m = *impl_;
@@ -527,25 +550,31 @@ void Controller::down() {
     fs::remove(m.dir() / name / "pid", ignored);
   }
   std::error_code ignored;
-  for (const char* f : {"endpoint", "control.port", "controller.pid"}) fs::remove(m.dir() / f, ignored);
+  for (const char* f : {"endpoint", "control.port", "controller.pid"})
+    fs::remove(m.dir() / f, ignored);
   if (m.up) m.log->info("cluster down");
   m.up = false;
 }
 
-int Controller::port() const { return impl_->port; }
-int Controller::control_port() const { return impl_->control_port; }
+int Controller::port() const {
+  return impl_->port;
+}
+int Controller::control_port() const {
+  return impl_->control_port;
+}
 
 ClusterState Controller::state() {
   std::lock_guard lock(impl_->mutex);
   return impl_->state_locked();
 }
 
-ClusterState Controller::switch_to(const std::string& to_arg, std::chrono::milliseconds drain_timeout,
-                                   bool wait) {
+ClusterState Controller::switch_to(const std::string& to_arg,
+                                   std::chrono::milliseconds drain_timeout, bool wait) {
   Impl& m = *impl_;
   std::unique_lock lock(m.mutex);
   if (!m.up) throw std::logic_error("the cluster is not up");
-  if (m.phase == Phase::kSuspended) throw std::logic_error("the cluster is suspended; resume it first");
+  if (m.phase == Phase::kSuspended)
+    throw std::logic_error("the cluster is suspended; resume it first");
   if (m.phase == Phase::kSwitching) {
     throw std::logic_error("a switch " + m.active + " -> " + m.pending + " is in progress");
   }
@@ -553,8 +582,14 @@ ClusterState Controller::switch_to(const std::string& to_arg, std::chrono::milli
   if (to != "blue" && to != "green") throw std::invalid_argument("--to must be blue or green");
   if (to == m.active) throw std::invalid_argument(to + " is already the active deployment");
   const std::string none;
-  m.admin_call(m.deployments.at(to), &none);          // the new side carries no hint
-  m.admin_call(m.deployments.at(m.active), &to);      // the old side points to the new one
+  m.admin_call(m.deployments.at(to), &none);  // the new side carries no hint
+  try {
+    m.admin_call(m.deployments.at(m.active), &to);  // the old side points to the new one
+  } catch (const std::exception& e) {
+    // The old side is gone (crashed, killed): switch away from it at once.
+    m.log->warn("switch: {} does not answer ({}); switching without a drain", m.active, e.what());
+    drain_timeout = std::chrono::milliseconds(1);
+  }
   m.pending = to;
   m.phase = Phase::kSwitching;
   m.drain_deadline =
@@ -564,9 +599,7 @@ ClusterState Controller::switch_to(const std::string& to_arg, std::chrono::milli
   m.changed.notify_all();
   if (wait) {
     const auto limit = m.drain_deadline + std::chrono::seconds(30);
-    m.changed.wait_until(lock, limit, [&] {
-      return m.phase == Phase::kStable && m.active == to;
-    });
+    m.changed.wait_until(lock, limit, [&] { return m.phase == Phase::kStable && m.active == to; });
   }
   return m.state_locked();
 }
@@ -599,7 +632,8 @@ ClusterState Controller::resume() {
 ClusterState Controller::restart(const std::string& name) {
   Impl& m = *impl_;
   std::lock_guard lock(m.mutex);
-  if (name != "blue" && name != "green") throw std::invalid_argument("--deployment must be blue or green");
+  if (name != "blue" && name != "green")
+    throw std::invalid_argument("--deployment must be blue or green");
   if (m.phase != Phase::kStable || name == m.active) {
     throw std::logic_error(name + " is serving; only an idle deployment can be restarted");
   }
@@ -607,6 +641,18 @@ ClusterState Controller::restart(const std::string& name) {
   m.deployments[name] = m.start_deployment(name);
   m.reload_locked();  // its port changed
   return m.state_locked();
+}
+
+void Controller::expire_sessions(const std::string& name) {
+  std::lock_guard lock(impl_->mutex);
+  Deployment& dep = impl_->deployments.at(name);
+  if (!dep.admin) throw std::runtime_error(name + " is not running");
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  devserver::AdminStatus status;
+  const grpc::Status st =
+      dep.admin->ExpireSessions(&ctx, devserver::ExpireSessionsRequest(), &status);
+  if (!st.ok()) throw std::runtime_error(name + " admin control: " + st.error_message());
 }
 
 ClusterState Controller::reload() {

@@ -17,13 +17,13 @@
 namespace e6data::bluegreen {
 
 struct ControllerOptions {
-  std::string runtime_dir;            // everything lives here: configs, pids, ports, logs
-  int port = 0;                       // the cluster endpoint on 127.0.0.1; 0 picks a free one
-  std::string active = "blue";        // the deployment serving at start
-  std::string db_path;                // both deployments serve this SQLite file; empty: demo
-  int scale = 1;                      // demo dataset size
-  std::string users_file;             // empty: demo / demo
-  std::string devserver_path;         // empty: e6data-devserver next to this program
+  std::string runtime_dir;      // everything lives here: configs, pids, ports, logs
+  int port = 0;                 // the cluster endpoint on 127.0.0.1; 0 picks a free one
+  std::string active = "blue";  // the deployment serving at start
+  std::string db_path;          // both deployments serve this SQLite file; empty: demo
+  int scale = 1;                // demo dataset size
+  std::string users_file;       // empty: demo / demo
+  std::string devserver_path;   // empty: e6data-devserver next to this program
   std::string nginx_path = "/usr/sbin/nginx";
   std::size_t batch_rows = 8192;
   std::chrono::milliseconds drain_timeout = std::chrono::seconds(60);
@@ -57,6 +57,8 @@ class Controller {
   ClusterState restart(const std::string& deployment);
   // Rewrites the router configuration and reloads nginx (graceful).
   ClusterState reload();
+  // Makes `deployment` forget every session (fault injection for tests).
+  void expire_sessions(const std::string& deployment);
   // The cluster status the ClusterService reports: active, suspending, suspended, resuming.
   std::string cluster_status();
   bool check_user(const std::string& user, const std::string& token) const;

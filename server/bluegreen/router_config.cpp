@@ -5,7 +5,9 @@
 namespace e6data::bluegreen {
 namespace {
 
-std::string other(const std::string& deployment) { return deployment == "blue" ? "green" : "blue"; }
+std::string other(const std::string& deployment) {
+  return deployment == "blue" ? "green" : "blue";
+}
 
 void check_deployment(const std::string& d, const char* what) {
   if (d != "blue" && d != "green") {

@@ -20,10 +20,10 @@ struct RouterConfig {
   int listen_port = 0;  // the cluster endpoint, on 127.0.0.1
   int blue_port = 0;
   int green_port = 0;
-  int cluster_port = 0;           // the controller's ClusterService
+  int cluster_port = 0;  // the controller's ClusterService
   Phase phase = Phase::kStable;
-  std::string active = "blue";    // STABLE: the serving deployment; SWITCHING: the old one (X)
-  std::string pending;            // SWITCHING: the new one (Y)
+  std::string active = "blue";  // STABLE: the serving deployment; SWITCHING: the old one (X)
+  std::string pending;          // SWITCHING: the new one (Y)
 };
 
 // The whole nginx.conf. Throws std::invalid_argument on an inconsistent config.

@@ -38,7 +38,8 @@ Database Database::open_file(const std::string& path) {
       SQLITE_OK) {
     std::string message = error ? error : "unknown error";
     sqlite3_free(error);
-    throw EngineError(EngineErrorCode::kInvalidArgument, path + " is not a SQLite database: " + message);
+    throw EngineError(EngineErrorCode::kInvalidArgument,
+                      path + " is not a SQLite database: " + message);
   }
   return db;
 }
@@ -56,7 +57,8 @@ Database Database::create_demo(const std::string& directory, int scale) {
   return db;
 }
 
-Database::Database(Database&& other) noexcept : path_(std::move(other.path_)), owned_(other.owned_) {
+Database::Database(Database&& other) noexcept
+    : path_(std::move(other.path_)), owned_(other.owned_) {
   other.owned_ = false;
 }
 
@@ -68,6 +70,8 @@ Database::~Database() {
   }
 }
 
-SqliteConnection Database::connect() const { return open_connection(path_, SQLITE_OPEN_READWRITE); }
+SqliteConnection Database::connect() const {
+  return open_connection(path_, SQLITE_OPEN_READWRITE);
+}
 
 }  // namespace e6data::devserver

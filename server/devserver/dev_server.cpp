@@ -106,9 +106,9 @@ struct EngineState {
 
   void check_catalog(const std::string& catalog) const {
     if (catalog != options.catalog) {
-      throw EngineError(EngineErrorCode::kNotFound, "catalog '" + catalog +
-                                                        "' not found; this server has catalog '" +
-                                                        options.catalog + "'");
+      throw EngineError(
+          EngineErrorCode::kNotFound,
+          "catalog '" + catalog + "' not found; this server has catalog '" + options.catalog + "'");
     }
   }
 
@@ -139,8 +139,8 @@ struct EngineState {
     sessions.touch(session_id);
     if (sql.size() > options.max_sql_bytes) {
       throw EngineError(EngineErrorCode::kInvalidArgument,
-                        "SQL text of " + std::to_string(sql.size()) + " bytes exceeds the limit of " +
-                            std::to_string(options.max_sql_bytes));
+                        "SQL text of " + std::to_string(sql.size()) +
+                            " bytes exceeds the limit of " + std::to_string(options.max_sql_bytes));
     }
     {
       auto db = database.connect();
@@ -357,8 +357,7 @@ class QueryEngine final : public ::QueryEngineService::Service {
     s_.stamp(res);
   }
 
-  void tables(const std::string& session_id, const std::string& schema,
-              ::GetTablesResponse* res) {
+  void tables(const std::string& session_id, const std::string& schema, ::GetTablesResponse* res) {
     s_.sessions.touch(session_id);
     auto db = s_.database.connect();
     const std::string name = schema.empty() ? "main" : schema;
@@ -384,8 +383,8 @@ class QueryEngine final : public ::QueryEngineService::Service {
     auto db = s_.database.connect();
     const std::string name = schema.empty() ? "main" : schema;
     s_.check_schema(db.get(), name);
-    const std::string sql =
-        "SELECT name, type FROM " + quote_identifier(name) + ".pragma_table_xinfo(?) WHERE hidden IN (0, 2, 3)";
+    const std::string sql = "SELECT name, type FROM " + quote_identifier(name) +
+                            ".pragma_table_xinfo(?) WHERE hidden IN (0, 2, 3)";
     sqlite3_stmt* stmt = nullptr;
     if (sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
       throw EngineError(EngineErrorCode::kInternal, sqlite3_errmsg(db.get()));
@@ -490,6 +489,12 @@ class Admin final : public e6data::devserver::DevServerAdmin::Service {
   Status GetStatus(ServerContext*, const GetStatusRequest*, AdminStatus* res) override {
     return s_.run("GetStatus", [&] { fill(res); });
   }
+  Status ExpireSessions(ServerContext*, const ExpireSessionsRequest*, AdminStatus* res) override {
+    return s_.run("ExpireSessions", [&] {
+      s_.sessions.expire_all();
+      fill(res);
+    });
+  }
 
  private:
   void fill(AdminStatus* res) {
@@ -523,19 +528,22 @@ struct DevServer::Impl {
 
 DevServer::DevServer(DevServerOptions options) : impl_(std::make_unique<Impl>()) {
   if (options.deployment != "blue" && options.deployment != "green") {
-    throw std::invalid_argument("deployment must be blue or green, got '" + options.deployment + "'");
+    throw std::invalid_argument("deployment must be blue or green, got '" + options.deployment +
+                                "'");
   }
   if (options.scale < 1) throw std::invalid_argument("scale must be at least 1");
   Users users = options.users_file.empty() ? Users::demo() : Users::load(options.users_file);
-  Database db = options.db_path.empty()
-                    ? Database::create_demo(options.data_dir.empty() ? default_data_dir()
-                                                                     : options.data_dir,
-                                            options.scale)
-                    : Database::open_file(options.db_path);
+  Database db =
+      options.db_path.empty()
+          ? Database::create_demo(options.data_dir.empty() ? default_data_dir() : options.data_dir,
+                                  options.scale)
+          : Database::open_file(options.db_path);
   impl_->state = std::make_unique<EngineState>(std::move(options), std::move(db), std::move(users));
 }
 
-DevServer::~DevServer() { shutdown(std::chrono::milliseconds(0)); }
+DevServer::~DevServer() {
+  shutdown(std::chrono::milliseconds(0));
+}
 
 void DevServer::start() {
   EngineState& state = *impl_->state;
@@ -585,9 +593,15 @@ void DevServer::start() {
                   state.options.host, impl_->port, impl_->admin_port);
 }
 
-int DevServer::port() const { return impl_->port; }
-const std::string& DevServer::database_path() const { return impl_->state->database.path(); }
-int DevServer::admin_port() const { return impl_->admin_port; }
+int DevServer::port() const {
+  return impl_->port;
+}
+const std::string& DevServer::database_path() const {
+  return impl_->state->database.path();
+}
+int DevServer::admin_port() const {
+  return impl_->admin_port;
+}
 
 void DevServer::set_draining(const std::string& toward) {
   EngineState& state = *impl_->state;

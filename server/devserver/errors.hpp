@@ -8,13 +8,13 @@
 namespace e6data::devserver {
 
 enum class EngineErrorCode {
-  kInvalidArgument,    // bad SQL, bad parameters, bad request fields
-  kNotFound,           // unknown query id, catalog, schema or table
-  kAccessDenied,       // unknown or expired session (PROTOCOL §6: INTERNAL + "Access denied")
-  kUnauthenticated,    // wrong credentials
-  kCancelled,          // the query was cancelled
-  kFailedPrecondition, // e.g. fetch before execute
-  kInternal,           // SQLite failed at run time
+  kInvalidArgument,     // bad SQL, bad parameters, bad request fields
+  kNotFound,            // unknown query id, catalog, schema or table
+  kAccessDenied,        // unknown or expired session (PROTOCOL §6: INTERNAL + "Access denied")
+  kUnauthenticated,     // wrong credentials
+  kCancelled,           // the query was cancelled
+  kFailedPrecondition,  // e.g. fetch before execute
+  kInternal,            // SQLite failed at run time
 };
 
 class EngineError : public std::runtime_error {

@@ -15,7 +15,8 @@ namespace {
 // The SQL as it will be compiled: trailing semicolons and blanks removed, so that the text can
 // also be wrapped in the row-count query.
 std::string trimmed_sql(std::string sql) {
-  while (!sql.empty() && (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back())))) {
+  while (!sql.empty() &&
+         (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back())))) {
     sql.pop_back();
   }
   return sql;
@@ -68,11 +69,13 @@ Query::Query(std::string id, const Database& database, std::string sql)
     : id_(std::move(id)), sql_(trimmed_sql(std::move(sql))), db_(database.connect()) {
   const auto start = std::chrono::steady_clock::now();
   stmt_ = prepare(db_.get(), sql_).release();
-  prepare_time_ =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+  prepare_time_ = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - start);
 }
 
-Query::~Query() { sqlite3_finalize(stmt_); }
+Query::~Query() {
+  sqlite3_finalize(stmt_);
+}
 
 void Query::fail_sqlite(const std::string& what) const {
   if (cancelled_) throw EngineError(EngineErrorCode::kCancelled, "query " + id_ + " was cancelled");
@@ -92,9 +95,9 @@ void Query::bind(sqlite3_stmt* stmt, const std::vector<Parameter>& parameters) c
     for (char& c : type) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     int rc = SQLITE_OK;
     auto bad_value = [&] {
-      return EngineError(EngineErrorCode::kInvalidArgument, "parameter " + std::to_string(p.index) +
-                                                                ": '" + p.value + "' is not a " +
-                                                                type);
+      return EngineError(
+          EngineErrorCode::kInvalidArgument,
+          "parameter " + std::to_string(p.index) + ": '" + p.value + "' is not a " + type);
     };
     if (type == "NULL") {
       rc = sqlite3_bind_null(stmt, slot);
@@ -215,7 +218,8 @@ std::string Query::next_batch(const BatchLimits& limits) {
   columns.reserve(types_.size());
   for (const ColumnType& type : types_) {
     columns.emplace_back(type.vector_type);
-    if (type.vector_type == VectorType::kDecimal128) columns.back().set_decimal_scale(type.decimal_scale);
+    if (type.vector_type == VectorType::kDecimal128)
+      columns.back().set_decimal_scale(type.decimal_scale);
   }
   std::size_t rows = 0;
   std::size_t bytes = 0;
@@ -229,9 +233,9 @@ std::string Query::next_batch(const BatchLimits& limits) {
         continue;
       }
       auto bad = [&](std::string_view expected) {
-        return EngineError(EngineErrorCode::kInternal,
-                           "column " + names_[c] + ": value '" + std::string(column_text(stmt_, col)) +
-                               "' is not " + std::string(expected));
+        return EngineError(EngineErrorCode::kInternal, "column " + names_[c] + ": value '" +
+                                                           std::string(column_text(stmt_, col)) +
+                                                           "' is not " + std::string(expected));
       };
       switch (types_[c].vector_type) {
         case VectorType::kLong:
@@ -278,7 +282,8 @@ std::string Query::next_batch(const BatchLimits& limits) {
           }
           const auto ts = parse_timestamp(column_text(stmt_, col));
           if (!ts) throw bad("a timestamp (YYYY-MM-DDTHH:MM:SS[.ffffff][Z|+HH:MM])");
-          with_zone ? out.append_timestamp_tz(ts->epoch_us, ts->zone) : out.append_int64(ts->epoch_us);
+          with_zone ? out.append_timestamp_tz(ts->epoch_us, ts->zone)
+                    : out.append_int64(ts->epoch_us);
           break;
         }
         case VectorType::kDecimal128: {
@@ -343,7 +348,8 @@ ExplainAnalyze Query::explain_analyze() {
   if (rc != SQLITE_DONE) fail_sqlite("explainAnalyze");
   const auto done = std::chrono::steady_clock::now();
   result.parsing_time_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(prepared - start + prepare_time_).count();
+      std::chrono::duration_cast<std::chrono::milliseconds>(prepared - start + prepare_time_)
+          .count();
   result.execution_ms = std::chrono::duration<double, std::milli>(done - prepared).count();
   result.plan += "rows: " + std::to_string(result.rows) +
                  ", execution: " + std::to_string(result.execution_ms) + " ms\n";

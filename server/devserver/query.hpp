@@ -80,7 +80,7 @@ class Query {
   std::atomic<bool> cancelled_{false};
   std::vector<Parameter> parameters_;
   bool executed_ = false;
-  bool has_row_ = false;    // a row is stepped and not yet sent
+  bool has_row_ = false;  // a row is stepped and not yet sent
   bool exhausted_ = false;
   std::int64_t row_count_ = 0;
   std::vector<ColumnType> types_;

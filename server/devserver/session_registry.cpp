@@ -66,8 +66,9 @@ std::shared_ptr<Query> SessionRegistry::find_query(const std::string& session_id
   Session& session = live_session(session_id);
   auto it = session.queries.find(query_id);
   if (it == session.queries.end()) {
-    throw EngineError(EngineErrorCode::kNotFound,
-                      "query " + query_id + " is unknown in this session (cleared or never prepared)");
+    throw EngineError(
+        EngineErrorCode::kNotFound,
+        "query " + query_id + " is unknown in this session (cleared or never prepared)");
   }
   return it->second;
 }
@@ -105,6 +106,23 @@ std::size_t SessionRegistry::expire_idle() {
   return expired;
 }
 
+std::size_t SessionRegistry::expire_all() {
+  std::vector<std::shared_ptr<Query>> released;  // destroyed outside the lock
+  std::size_t expired = 0;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, session] : sessions_) {
+      for (auto& [query_id, query] : session.queries) {
+        query->cancel();
+        released.push_back(std::move(query));
+      }
+      ++expired;
+    }
+    sessions_.clear();
+  }
+  return expired;
+}
+
 std::int64_t SessionRegistry::session_count() {
   std::lock_guard lock(mutex_);
   return static_cast<std::int64_t>(sessions_.size());
@@ -113,7 +131,8 @@ std::int64_t SessionRegistry::session_count() {
 std::int64_t SessionRegistry::query_count() {
   std::lock_guard lock(mutex_);
   std::int64_t n = 0;
-  for (const auto& [id, session] : sessions_) n += static_cast<std::int64_t>(session.queries.size());
+  for (const auto& [id, session] : sessions_)
+    n += static_cast<std::int64_t>(session.queries.size());
   return n;
 }
 

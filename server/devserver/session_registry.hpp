@@ -36,6 +36,8 @@ class SessionRegistry {
 
   // Drops sessions idle for longer than the timeout, with their queries; returns how many.
   std::size_t expire_idle();
+  // Drops every session with its queries (fault injection); returns how many.
+  std::size_t expire_all();
 
   std::int64_t session_count();
   std::int64_t query_count();

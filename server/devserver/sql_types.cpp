@@ -15,7 +15,9 @@ std::string upper(std::string_view s) {
   return out;
 }
 
-bool starts_with(const std::string& s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }
+bool starts_with(const std::string& s, std::string_view prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
 
 // Reads exactly `n` digits at `pos`.
 std::optional<std::int64_t> digits(std::string_view s, std::size_t pos, std::size_t n) {
@@ -44,7 +46,8 @@ std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day) {
   const auto year_of_era = static_cast<std::int64_t>(year - era * 400);
   const std::int64_t month_index = month > 2 ? month - 3 : month + 9;
   const std::int64_t day_of_year = (153 * month_index + 2) / 5 + day - 1;
-  const std::int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  const std::int64_t day_of_era =
+      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
   return era * 146097 + day_of_era - 719468;
 }
 

@@ -66,7 +66,8 @@ int main(int argc, char** argv) {
   double seconds_per_phase = 7;
   int scale = 1;
   app.add_option("--out", out_dir, "where the report, database and cluster files go");
-  app.add_option("--workers", own_workers, "workers with a connection each")->check(CLI::Range(0, 256));
+  app.add_option("--workers", own_workers, "workers with a connection each")
+      ->check(CLI::Range(0, 256));
   app.add_option("--shared-workers", shared_workers, "workers sharing one connection")
       ->check(CLI::Range(0, 256));
   app.add_option("--long-rows", long_rows, "rows of a long query")->check(CLI::Range(1, 10000000));
@@ -119,7 +120,7 @@ int main(int argc, char** argv) {
   std::vector<e6data::demo::EventRecord> events;
   std::vector<Step> steps;
   const double p = seconds_per_phase;
-  steps = {{p, "switch:green"}, {2 * p, "switch:blue"}, {3 * p, "suspend"},
+  steps = {{p, "switch:green"},     {2 * p, "switch:blue"}, {3 * p, "suspend"},
            {4 * p, "switch:green"}, {5 * p, "switch:blue"}, {6 * p, "end"}};
 
   const auto epoch = Clock::now();

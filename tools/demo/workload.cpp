@@ -36,9 +36,9 @@ Workload::Workload(WorkloadOptions options) : options_(std::move(options)) {
     throw std::runtime_error("cannot open " + options_.db_path + ": " + why);
   }
   sqlite3_stmt* stmt = nullptr;
-  sqlite3_prepare_v2(db,
-                     "SELECT count(*), coalesce(sum(priority), 0) FROM orders WHERE customer_id = ?",
-                     -1, &stmt, nullptr);
+  sqlite3_prepare_v2(
+      db, "SELECT count(*), coalesce(sum(priority), 0) FROM orders WHERE customer_id = ?", -1,
+      &stmt, nullptr);
   for (int c = 1; c <= kCustomers; ++c) {
     sqlite3_bind_int(stmt, 1, c);
     if (sqlite3_step(stmt) != SQLITE_ROW) {

@@ -23,11 +23,11 @@ namespace e6data::demo {
 
 struct WorkloadOptions {
   ConnectionOptions connection;
-  std::string db_path;             // the database both deployments serve (for expected answers)
+  std::string db_path;  // the database both deployments serve (for expected answers)
   int own_connection_workers = 16;
   int shared_connection_workers = 8;
-  int long_rows = 100000;          // rows of a long query (multi-batch)
-  int long_every = 10;             // one query in this many is long
+  int long_rows = 100000;  // rows of a long query (multi-batch)
+  int long_every = 10;     // one query in this many is long
   std::uint32_t seed = 1;
 };
 

@@ -60,9 +60,8 @@ ConnectionError wrong_deployment_error(Deployment d) {
 
 AuthenticationError access_denied_error() {
   const std::string text = "Access denied: unknown or expired session";
-  return AuthenticationError(
-      ErrorKind::kAuthentication, "call failed: " + text,
-      context(kGrpcInternal, text, true));
+  return AuthenticationError(ErrorKind::kAuthentication, "call failed: " + text,
+                             context(kGrpcInternal, text, true));
 }
 
 ClusterSuspendedError suspended_error() {
@@ -74,9 +73,8 @@ ClusterSuspendedError suspended_error() {
 
 ConnectionError transient_error() {
   const std::string text = "failed to connect to all addresses";
-  return ConnectionError(
-      ErrorKind::kConnection, "call failed: " + text,
-      context(kGrpcUnavailable, text, true));
+  return ConnectionError(ErrorKind::kConnection, "call failed: " + text,
+                         context(kGrpcUnavailable, text, true));
 }
 
 // A response with a `new_strategy` field, like most QueryEngineService responses.
@@ -298,7 +296,10 @@ class CallRunnerTest : public ::testing::Test {
 class ReadWatch {
  public:
   explicit ReadWatch(int reads) : reads_(reads) {}
-  static void mark() { seen_ = 0, marked_ = true; }
+  static void mark() {
+    seen_ = 0;
+    marked_ = true;
+  }
   static void unmark() { marked_ = false; }
   void on_now() {
     if (!marked_ || ++seen_ != reads_) return;
@@ -655,8 +656,8 @@ TEST_F(CallRunnerTest, ObserveIgnoresResponsesWithoutTheFieldAndEmptyValues) {
   r->observe(kBlue, Reply{kBlue, "", "GREEN"});
   EXPECT_EQ(state->word().active, kGreen);  // nothing bound: completes at once
   // run() with a response type that has no new_strategy compiles and returns it.
-  const PlainReply p = r->run([](const Route& route) { return PlainReply{route.deployment}; },
-                              Repeat::kSafe, 60s);
+  const PlainReply p =
+      r->run([](const Route& route) { return PlainReply{route.deployment}; }, Repeat::kSafe, 60s);
   EXPECT_EQ(p.served_by, kGreen);
 }
 
@@ -984,8 +985,7 @@ TEST_F(CallRunnerTest, BoundCallsRetryOnlyTransientFailures) {
 
   // Access denied goes back to the cursor: the query's session cannot be replaced here.
   cluster.expire_sessions();
-  EXPECT_THROW(r->call_bound(q.route, *q.binding, call(), Repeat::kSafe, 60s),
-               AuthenticationError);
+  EXPECT_THROW(r->call_bound(q.route, *q.binding, call(), Repeat::kSafe, 60s), AuthenticationError);
   EXPECT_EQ(state->counters().reauthentications.load(), 0u);
   EXPECT_GT(clock.now(), before);
   state->release(*q.binding);

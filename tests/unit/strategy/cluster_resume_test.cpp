@@ -162,9 +162,9 @@ TEST(Recovery, ForEachKindOfFailure) {
   EXPECT_EQ(recovery_for(ConnectionError(ErrorKind::kConnection, "456", context(2, true, 456))),
             Recovery::kWrongDeployment);
   // ... and on a query's call: a StrategyChanged QueryError, not retryable, still a 456.
-  EXPECT_EQ(recovery_for(QueryError(ErrorKind::kStrategyChanged, "456",
-                                    context(2, false, 456, "q1"))),
-            Recovery::kWrongDeployment);
+  EXPECT_EQ(
+      recovery_for(QueryError(ErrorKind::kStrategyChanged, "456", context(2, false, 456, "q1"))),
+      Recovery::kWrongDeployment);
   // INTERNAL "Access denied".
   EXPECT_EQ(recovery_for(AuthenticationError(ErrorKind::kAuthentication, "Access denied",
                                              context(13, true))),
@@ -174,20 +174,20 @@ TEST(Recovery, ForEachKindOfFailure) {
                                              context(16, false))),
             Recovery::kNone);
   // UNAVAILABLE "status: 503".
-  EXPECT_EQ(recovery_for(ClusterSuspendedError(ErrorKind::kClusterSuspended, "503",
-                                               context(14, true, 503))),
+  EXPECT_EQ(recovery_for(
+                ClusterSuspendedError(ErrorKind::kClusterSuspended, "503", context(14, true, 503))),
             Recovery::kSuspended);
   // A ClusterSuspendedError without the HTTP status (e.g. from resume_and_wait).
   EXPECT_EQ(recovery_for(ClusterSuspendedError(ErrorKind::kClusterSuspended, "suspended")),
             Recovery::kSuspended);
   // UNAVAILABLE otherwise: transient.
-  EXPECT_EQ(recovery_for(ConnectionError(ErrorKind::kConnection, "connect failed",
-                                         context(14, true))),
-            Recovery::kTransient);
+  EXPECT_EQ(
+      recovery_for(ConnectionError(ErrorKind::kConnection, "connect failed", context(14, true))),
+      Recovery::kTransient);
   // A connection failure that is not retryable (a TLS failure, say).
-  EXPECT_EQ(recovery_for(ConnectionError(ErrorKind::kConnection, "bad certificate",
-                                         context(14, false))),
-            Recovery::kNone);
+  EXPECT_EQ(
+      recovery_for(ConnectionError(ErrorKind::kConnection, "bad certificate", context(14, false))),
+      Recovery::kNone);
   EXPECT_EQ(recovery_for(TimeoutError(ErrorKind::kTimeout, "deadline", context(4, false))),
             Recovery::kNone);
   EXPECT_EQ(recovery_for(QueryError(ErrorKind::kQuery, "syntax error", context(3, false))),
