@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -131,6 +132,19 @@ TEST_F(TlsTest, QueriesThroughTlsWithTheTrustedCa) {
   pem << in.rdbuf();
   Connection by_text(options(pem.str()));
   EXPECT_EQ(by_text.schemas(), std::vector<std::string>{"main"});
+}
+
+TEST_F(TlsTest, TheTlsExampleRuns) {
+  const std::string command = "E6DATA_HOST=127.0.0.1 E6DATA_PORT=" + std::to_string(tls_port_) +
+                              " E6DATA_USERNAME=demo E6DATA_PASSWORD=demo " +
+                              E6DATA_TLS_EXAMPLE_PATH + " " + (dir_ / "ca.pem").string();
+  FILE* out = ::popen(command.c_str(), "r");
+  ASSERT_NE(out, nullptr);
+  std::string text;
+  char buffer[512];
+  while (std::fgets(buffer, sizeof buffer, out) != nullptr) text += buffer;
+  EXPECT_EQ(::pclose(out), 0) << text;
+  EXPECT_NE(text.find("(over TLS)"), std::string::npos) << text;
 }
 
 TEST_F(TlsTest, WrongCaIsAClearConnectionError) {
