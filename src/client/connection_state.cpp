@@ -41,7 +41,7 @@ void apply_logging(const ConnectionOptions& o) {
   log::LogOptions lo;
   lo.level = o.debug ? "debug" : std::string(to_string(o.logging.level));
   lo.strategy_level = o.debug ? "debug" : std::string(to_string(o.logging.strategy_level));
-  lo.grpc_level = std::string(to_string(o.logging.grpc_level));
+  lo.grpc_level = o.debug ? "debug" : std::string(to_string(o.logging.grpc_level));
   lo.format = o.logging.format == LogFormat::kJson ? log::Format::kJson : log::Format::kText;
   lo.output = o.logging.output;
   try {

@@ -188,6 +188,20 @@ TEST_F(ConnectorTest, UnwritableLogOutputIsAUsageError) {
   EXPECT_THROW(Connection{o}, UsageError);
 }
 
+TEST_F(ConnectorTest, UnknownTableIsAQueryErrorNamingIt) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  try {
+    cursor.execute("SELECT * FROM no_such_table");
+    FAIL() << "an unknown table was accepted";
+  } catch (const QueryError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kQuery);
+    EXPECT_NE(e.server_message().find("no_such_table"), std::string::npos) << e.what();
+  }
+  cursor.execute("SELECT 1");  // the cursor is usable afterwards
+  EXPECT_TRUE(cursor.fetchone());
+}
+
 TEST_F(ConnectorTest, RowRangeIteratesEveryRow) {
   Connection connection(options(""));
   Cursor cursor = connection.cursor();
