@@ -308,12 +308,31 @@ struct Controller::Impl {
 
   void complete_switch_locked(const char* why) {
     log->info("switch {} -> {} complete ({})", active, pending, why);
+    const std::string retired = active;
     active = pending;
     pending.clear();
     phase = Phase::kStable;
     ++switches;
     reload_locked();
+    // The retired deployment keeps nothing, as a decommissioned one would: queries cut by a
+    // drain timeout cannot be cleared through the router (456), and must not hold the next
+    // drain of that deployment hostage.
+    try {
+      expire_sessions_locked(deployments.at(retired));
+    } catch (const std::exception& e) {
+      log->warn("switch: could not clear {}'s sessions: {}", retired, e.what());
+    }
     changed.notify_all();
+  }
+
+  void expire_sessions_locked(Deployment& dep) {
+    if (!dep.admin) throw std::runtime_error(dep.name + " is not running");
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    devserver::AdminStatus status;
+    const grpc::Status st =
+        dep.admin->ExpireSessions(&ctx, devserver::ExpireSessionsRequest(), &status);
+    if (!st.ok()) throw std::runtime_error(dep.name + " admin control: " + st.error_message());
   }
 
   void tick() {
@@ -645,14 +664,7 @@ ClusterState Controller::restart(const std::string& name) {
 
 void Controller::expire_sessions(const std::string& name) {
   std::lock_guard lock(impl_->mutex);
-  Deployment& dep = impl_->deployments.at(name);
-  if (!dep.admin) throw std::runtime_error(name + " is not running");
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
-  devserver::AdminStatus status;
-  const grpc::Status st =
-      dep.admin->ExpireSessions(&ctx, devserver::ExpireSessionsRequest(), &status);
-  if (!st.ok()) throw std::runtime_error(name + " admin control: " + st.error_message());
+  impl_->expire_sessions_locked(impl_->deployments.at(name));
 }
 
 ClusterState Controller::reload() {
