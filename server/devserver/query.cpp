@@ -78,7 +78,7 @@ Query::~Query() {
 }
 
 void Query::fail_sqlite(const std::string& what) const {
-  if (cancelled_) throw EngineError(EngineErrorCode::kCancelled, "query " + id_ + " was cancelled");
+  throw_if_cancelled();
   throw EngineError(EngineErrorCode::kInternal, what + ": " + sqlite3_errmsg(db_.get()));
 }
 
@@ -145,7 +145,7 @@ bool Query::step() {
 
 void Query::execute(const std::vector<Parameter>& parameters) {
   std::lock_guard lock(mutex_);
-  if (cancelled_) throw EngineError(EngineErrorCode::kCancelled, "query " + id_ + " was cancelled");
+  throw_if_cancelled();
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
   bind(stmt_, parameters);
@@ -173,7 +173,7 @@ void Query::execute(const std::vector<Parameter>& parameters) {
     // Statements that cannot be a subquery (PRAGMA, EXPLAIN, ...) report -1: unknown.
   }
   // A cancel that interrupted the count must not be mistaken for "count unknown".
-  if (cancelled_) throw EngineError(EngineErrorCode::kCancelled, "query " + id_ + " was cancelled");
+  throw_if_cancelled();
   has_row_ = step();
   types_.assign(static_cast<std::size_t>(columns), ColumnType{});
   names_.assign(static_cast<std::size_t>(columns), std::string());
@@ -211,7 +211,7 @@ ResultSchema Query::metadata() {
 std::string Query::next_batch(const BatchLimits& limits) {
   std::lock_guard lock(mutex_);
   require_executed("getNextResultBatch");
-  if (cancelled_) throw EngineError(EngineErrorCode::kCancelled, "query " + id_ + " was cancelled");
+  throw_if_cancelled();
   if (!has_row_) return {};
 
   std::vector<wire::ColumnBuilder> columns;
@@ -354,6 +354,21 @@ ExplainAnalyze Query::explain_analyze() {
   result.plan += "rows: " + std::to_string(result.rows) +
                  ", execution: " + std::to_string(result.execution_ms) + " ms\n";
   return result;
+}
+
+void Query::throw_if_cancelled() const {
+  if (!cancelled_) return;
+  // A query whose session went away reports what the session lookup would have reported.
+  if (session_gone_) {
+    throw EngineError(EngineErrorCode::kAccessDenied,
+                      "Access denied: the session of query " + id_ + " expired");
+  }
+  throw EngineError(EngineErrorCode::kCancelled, "query " + id_ + " was cancelled");
+}
+
+void Query::end_with_session() {
+  session_gone_ = true;
+  cancel();
 }
 
 void Query::cancel() {

@@ -65,6 +65,9 @@ class Query {
   ExplainAnalyze explain_analyze();
   // Interrupts a running step; later fetches fail with kCancelled.
   void cancel();
+  // Cancels the query because its session expired: a running call then fails with "Access
+  // denied", as a call with that session would.
+  void end_with_session();
 
  private:
   void require_executed(const char* operation) const;
@@ -78,6 +81,8 @@ class Query {
   sqlite3_stmt* stmt_ = nullptr;
   std::mutex mutex_;
   std::atomic<bool> cancelled_{false};
+  std::atomic<bool> session_gone_{false};
+  void throw_if_cancelled() const;
   std::vector<Parameter> parameters_;
   bool executed_ = false;
   bool has_row_ = false;  // a row is stepped and not yet sent

@@ -93,7 +93,7 @@ std::size_t SessionRegistry::expire_idle() {
     for (auto it = sessions_.begin(); it != sessions_.end();) {
       if (now - it->second.last_used > idle_timeout_) {
         for (auto& [id, query] : it->second.queries) {
-          query->cancel();
+          query->end_with_session();
           released.push_back(std::move(query));
         }
         it = sessions_.erase(it);
@@ -113,7 +113,7 @@ std::size_t SessionRegistry::expire_all() {
     std::lock_guard lock(mutex_);
     for (auto& [id, session] : sessions_) {
       for (auto& [query_id, query] : session.queries) {
-        query->cancel();
+        query->end_with_session();
         released.push_back(std::move(query));
       }
       ++expired;
