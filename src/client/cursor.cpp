@@ -1,6 +1,7 @@
 #include "e6data/cursor.hpp"
 
 #include <algorithm>
+#include <mutex>
 
 #include "client/connection_state.hpp"
 #include "client/parameter_binding.hpp"
@@ -78,7 +79,10 @@ struct Cursor::State {
   bool is_read = false;
   int reruns = 0;
   bool rows_delivered = false;  // the caller has seen rows of this statement
-  // The current query, bound to the deployment, session and engine it was prepared with.
+  // The current query, bound to the deployment, session and engine it was prepared with. The
+  // cursor's thread writes route, query_id and engine_ip under identity_mutex; cancel(), which
+  // may run on another thread, reads them under it.
+  std::mutex identity_mutex;
   strategy::Route route;
   std::shared_ptr<strategy::QueryBinding> binding;
   std::string query_id;
@@ -127,8 +131,11 @@ struct Cursor::State {
 
   void forget_query() {
     release_binding();
-    query_id.clear();
-    engine_ip.clear();
+    {
+      std::lock_guard lock(identity_mutex);
+      query_id.clear();
+      engine_ip.clear();
+    }
     columns.clear();
     row_count = -1;
     exhausted = true;
@@ -158,10 +165,13 @@ struct Cursor::State {
             return conn.client.prepare_v2(req, conn.call_options(r, conn.long_timeout()));
           },
           conn.long_timeout());
-      route = std::move(prepared.route);
+      {
+        std::lock_guard lock(identity_mutex);
+        route = std::move(prepared.route);
+        query_id = prepared.response.queryid();
+        engine_ip = prepared.response.engineip();
+      }
       binding = std::move(prepared.binding);
-      query_id = prepared.response.queryid();
-      engine_ip = prepared.response.engineip();
       executed = false;
       try {
         if (catalog.empty()) {
@@ -431,11 +441,19 @@ ExplainAnalyzeResult Cursor::explain_analyze() {
 }
 
 void Cursor::cancel() {
-  s_->require_query("cancel");
   auto& conn = *s_->connection;
-  const auto res =
-      conn.client.cancel(s_->query_request<CancelQueryRequest>(), s_->call(conn.short_timeout()));
-  conn.runner.observe(s_->route.deployment, res);
+  // May run on another thread than the cursor's: read the query's identity under its lock.
+  CancelQueryRequest req;
+  rpc::CallOptions call;
+  strategy::Deployment deployment;
+  {
+    std::lock_guard lock(s_->identity_mutex);
+    s_->require_query("cancel");
+    req = s_->query_request<CancelQueryRequest>();
+    call = s_->call(conn.short_timeout());
+    deployment = s_->route.deployment;
+  }
+  conn.runner.observe(deployment, conn.client.cancel(req, call));
 }
 
 void Cursor::clear() {

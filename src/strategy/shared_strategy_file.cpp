@@ -59,6 +59,19 @@ StrategyCell* shared_strategy_cell(const std::string& name, const std::string& e
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) return fail(path, std::strerror(errno));
     struct stat st {};
+    // A file that starts with something other than our magic (or zero, not yet claimed) is not
+    // ours: refuse it before changing anything in it.
+    std::uint64_t magic = 0;
+    if (::fstat(fd, &st) == 0 && static_cast<std::size_t>(st.st_size) >= sizeof magic &&
+        ::pread(fd, &magic, sizeof magic, 0) == static_cast<ssize_t>(sizeof magic) && magic != 0 &&
+        magic != kMagic) {
+      ::close(fd);
+      return fail(path, "not an e6data strategy file");
+    }
+    if (st.st_size > 0 && static_cast<std::size_t>(st.st_size) < sizeof magic) {
+      ::close(fd);
+      return fail(path, "not an e6data strategy file (too short)");
+    }
     // Growing a file zero-fills it, and every process grows it to the same size: concurrent
     // creators cannot disturb each other.
     if (::fstat(fd, &st) != 0 || (static_cast<std::size_t>(st.st_size) < sizeof(FileLayout) &&

@@ -104,6 +104,18 @@ TEST_F(SharedStateTest, AFileThatIsNotAStrategyFileIsRefusedAndLeftAlone) {
   EXPECT_EQ(after, content);
 }
 
+TEST_F(SharedStateTest, ASmallForeignFileIsRefusedAndNotGrown) {
+  for (const std::string& content : {std::string("abc"), std::string(100, 'y')}) {
+    const std::string path = dir + "/small";
+    {
+      std::ofstream out(path, std::ios::binary | std::ios::trunc);
+      out << content;
+    }
+    EXPECT_EQ(shared_strategy_cell("small", "host:443/cluster", dir), nullptr);
+    EXPECT_EQ(std::filesystem::file_size(path), content.size());
+  }
+}
+
 TEST_F(SharedStateTest, AMissingDirectoryIsRefused) {
   EXPECT_EQ(shared_strategy_cell("strategy", "host:443/cluster", dir + "/missing"), nullptr);
 }
