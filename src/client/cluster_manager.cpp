@@ -1,20 +1,11 @@
 #include "e6data/cluster_manager.hpp"
 
 #include "client/connection_state.hpp"
+#include "client/validated_options.hpp"
 #include "strategy/cluster_resume.hpp"
 
 namespace e6data {
 namespace {
-
-ConnectionOptions checked(ConnectionOptions options) {
-  const auto problems = options.validate();
-  if (!problems.empty()) {
-    std::string message = "invalid connection options:";
-    for (const auto& p : problems) message += "\n  - " + p;
-    throw UsageError(message);
-  }
-  return options;
-}
 
 template <typename Request>
 Request credentials(const ConnectionOptions& o) {
@@ -27,7 +18,7 @@ Request credentials(const ConnectionOptions& o) {
 }  // namespace
 
 ClusterManager::ClusterManager(ConnectionOptions options)
-    : state_(std::make_shared<detail::ConnectionState>(checked(std::move(options)))) {}
+    : state_(std::make_shared<detail::ConnectionState>(detail::validated(std::move(options)))) {}
 ClusterManager::~ClusterManager() = default;
 ClusterManager::ClusterManager(ClusterManager&&) noexcept = default;
 ClusterManager& ClusterManager::operator=(ClusterManager&&) noexcept = default;

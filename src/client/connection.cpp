@@ -1,34 +1,13 @@
 #include "e6data/connection.hpp"
 
-#include <sstream>
-
 #include "client/connection_state.hpp"
+#include "client/statement_kind.hpp"
+#include "client/validated_options.hpp"
 
 namespace e6data {
-namespace {
-
-std::string strip(const std::string& sql) {
-  std::string s = sql;
-  while (!s.empty() && (s.back() == ';' || std::isspace(static_cast<unsigned char>(s.back())))) {
-    s.pop_back();
-  }
-  return s;
-}
-
-ConnectionOptions checked(ConnectionOptions options) {
-  const auto problems = options.validate();
-  if (!problems.empty()) {
-    std::string message = "invalid connection options:";
-    for (const auto& p : problems) message += "\n  - " + p;
-    throw UsageError(message);
-  }
-  return options;
-}
-
-}  // namespace
 
 Connection::Connection(ConnectionOptions options)
-    : state_(std::make_shared<detail::ConnectionState>(checked(std::move(options)))) {}
+    : state_(std::make_shared<detail::ConnectionState>(detail::validated(std::move(options)))) {}
 
 Connection Connection::open(ConnectionOptions options) {
   Connection connection(std::move(options));
@@ -125,7 +104,7 @@ std::vector<ColumnInfo> Connection::columns(const std::string& catalog, const st
 }
 
 std::string Connection::dry_run(const std::string& sql) {
-  const std::string text = strip(sql);
+  const std::string text = detail::strip_trailing_semicolons(sql);
   const auto res = state_->run([&](const strategy::Route& route) {
     const std::string& session = route.session;
     if (state_->options.catalog.empty()) {

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "client/validated_options.hpp"
 #include "e6data/errors.hpp"
 
 namespace e6data {
@@ -116,16 +117,6 @@ struct PoolState {
 };
 
 namespace {
-
-ConnectionOptions checked(ConnectionOptions options) {
-  const auto problems = options.validate();
-  if (!problems.empty()) {
-    std::string message = "invalid connection options:";
-    for (const auto& p : problems) message += "\n  - " + p;
-    throw UsageError(message);
-  }
-  return options;
-}
 
 std::unique_ptr<Connection> make_connection(const PoolState& state) {
   return std::make_unique<Connection>(state.factory(state.options));
@@ -237,8 +228,8 @@ ConnectionPool::ConnectionPool(ConnectionOptions options)
 ConnectionPool::ConnectionPool(ConnectionOptions options, Clock now, Factory factory) {
   if (!now) throw UsageError("ConnectionPool: the clock is empty");
   if (!factory) throw UsageError("ConnectionPool: the connection factory is empty");
-  state_ = std::make_shared<detail::PoolState>(detail::checked(std::move(options)), std::move(now),
-                                               std::move(factory));
+  state_ = std::make_shared<detail::PoolState>(detail::validated(std::move(options)),
+                                               std::move(now), std::move(factory));
   // No other thread can see the pool yet, but keep the invariant: state under the lock.
   const int count = state_->options.pool.min_connections;
   std::vector<std::unique_ptr<Connection>> made;

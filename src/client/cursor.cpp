@@ -14,14 +14,6 @@
 namespace e6data {
 namespace {
 
-std::string strip_trailing_semicolons(std::string_view sql) {
-  std::string s(sql);
-  while (!s.empty() && (s.back() == ';' || std::isspace(static_cast<unsigned char>(s.back())))) {
-    s.pop_back();
-  }
-  return s;
-}
-
 // A parameter as ParameterValue's (type, text) pair.
 void fill_parameter(ParameterValue& out, const Value& value, std::size_t index) {
   std::visit(
@@ -290,7 +282,7 @@ void Cursor::execute(std::string_view sql, const std::vector<Value>& parameters)
   if (!s_) throw UsageError("Cursor::execute on a moved-from cursor");
   s_->connection->require_open("Cursor::execute");
   clear();
-  const std::string text = strip_trailing_semicolons(sql);
+  const std::string text = detail::strip_trailing_semicolons(sql);
   std::vector<ParameterValue> typed;
   if (s_->catalog.empty()) {
     // The V1 calls carry no parameters: the values travel as literals in the text.
@@ -321,7 +313,7 @@ void Cursor::execute(std::string_view sql, const std::vector<Value>& parameters)
 
 void Cursor::execute(std::string_view sql, const NamedParameters& parameters) {
   if (!s_) throw UsageError("Cursor::execute on a moved-from cursor");
-  const std::string text = strip_trailing_semicolons(sql);
+  const std::string text = detail::strip_trailing_semicolons(sql);
   if (s_->catalog.empty()) {
     s_->connection->require_open("Cursor::execute");
     clear();

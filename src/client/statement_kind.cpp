@@ -52,6 +52,14 @@ std::vector<std::string> words(std::string_view sql, std::size_t limit) {
 
 }  // namespace
 
+std::string strip_trailing_semicolons(std::string_view sql) {
+  while (!sql.empty() &&
+         (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back())))) {
+    sql.remove_suffix(1);
+  }
+  return std::string(sql);
+}
+
 bool statement_is_read(std::string_view sql) {
   const auto first = words(sql, 1);
   if (first.empty()) return false;
