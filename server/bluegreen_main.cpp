@@ -1,7 +1,9 @@
 // e6data-bluegreen: a blue-green e6data cluster on one machine (docs/bluegreen.md).
 //
-//   up [--port P] [--active blue|green] [--db PATH | --scale N] [--foreground]
+//   up [--port P] [--active blue|green] [--db PATH | --scale N] [--router-answers gateway|http]
+//      [--foreground]
 //   down | status [--json] | switch [--to Y] [--drain-timeout S] [--wait]
+//      [--announce-lead MS] [--flaky-router FRACTION --flaky-window MS]
 //   suspend | resume | restart --deployment X | reload
 // Every subcommand takes --runtime-dir D to address one cluster.
 
@@ -62,9 +64,12 @@ void print_state(const bg::ClusterState& s, bool json) {
                              {"switches", s.switches()},
                              {"reloads", s.reloads()},
                              {"router_pid", s.router_pid()},
+                             {"router_answers", s.router_answers()},
+                             {"router_accepts_pending", s.router_accepts_pending()},
                              {"deployments", nlohmann::json::array()}};
     for (const auto& d : s.deployments()) {
       j["deployments"].push_back({{"name", d.name()},
+                                  {"role", d.role()},
                                   {"port", d.port()},
                                   {"pid", d.pid()},
                                   {"reachable", d.reachable()},
@@ -80,7 +85,8 @@ void print_state(const bg::ClusterState& s, bool json) {
             << ")\ncluster   " << s.cluster_status() << "\nswitches  " << s.switches()
             << "   reloads " << s.reloads() << '\n';
   for (const auto& d : s.deployments()) {
-    std::cout << "  " << d.name() << ": port " << d.port() << ", pid " << d.pid() << ", "
+    std::cout << "  " << d.name() << " (" << d.role() << "): port " << d.port() << ", pid "
+              << d.pid() << ", "
               << (d.reachable() ? std::to_string(d.active_queries()) + " active queries, " +
                                       std::to_string(d.active_sessions()) + " sessions"
                                 : std::string("unreachable"))
@@ -243,6 +249,16 @@ int main(int argc, char** argv) {
   up->add_option("--timeout", up_timeout_s, "Seconds to wait for the cluster to come up")
       ->capture_default_str();
   up->add_option("--log-level", log_level, "Controller log level")->capture_default_str();
+  std::string router_answers = "gateway";
+  up->add_option("--router-answers", router_answers,
+                 "How the router answers 456 and 503: gateway (gRPC statuses, as e6data's "
+                 "gateway) or http (bare HTTP statuses)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"gateway", "http"}));
+  double query_idle_s = 0;
+  up->add_option("--query-idle-timeout", query_idle_s,
+                 "Seconds before a query no call touched is dropped (0: the dev server's 900)")
+      ->check(CLI::Range(0.0, 7.0 * 24 * 3600));
   up->add_flag("--foreground", foreground, "Run the controller in this process until SIGTERM");
 
   app.add_subcommand("down", "Stop everything the cluster started");
@@ -256,6 +272,21 @@ int main(int argc, char** argv) {
   sw->add_option("--to", to, "Target deployment")->check(CLI::IsMember({"blue", "green"}));
   sw->add_option("--drain-timeout", switch_drain_s, "Seconds to wait for the old side to drain");
   sw->add_flag("--wait", wait, "Return once the switch has completed");
+  long announce_lead_ms = 0;
+  double flaky_fraction = 0;
+  long flaky_window_ms = 0;
+  sw->add_option("--announce-lead", announce_lead_ms,
+                 "Test tool: the old side announces the new one this many ms before the router "
+                 "accepts it")
+      ->check(CLI::Range(0L, 3600L * 1000));
+  auto* flaky = sw->add_option("--flaky-router", flaky_fraction,
+                               "Test tool: this fraction of the calls to the new side get 456 "
+                               "during --flaky-window after the router accepts it")
+                    ->check(CLI::Range(0.0, 1.0));
+  sw->add_option("--flaky-window", flaky_window_ms, "Test tool: ms the flaky router lasts")
+      ->check(CLI::Range(0L, 3600L * 1000))
+      ->needs(flaky);
+  flaky->needs(sw->get_option("--flaky-window"));
   sw->add_flag("--json", json, "Machine-readable output");
   app.add_subcommand("suspend", "Suspend the cluster (the router answers 503)");
   app.add_subcommand("resume", "Resume a suspended cluster");
@@ -271,6 +302,9 @@ int main(int argc, char** argv) {
       options.runtime_dir = fs::absolute(runtime_dir).string();
       options.drain_timeout = std::chrono::milliseconds(static_cast<long>(drain_timeout_s * 1000));
       options.resume_duration = std::chrono::milliseconds(static_cast<long>(resume_s * 1000));
+      options.router_answers = bg::parse_router_answers(router_answers);
+      options.query_idle_timeout =
+          std::chrono::milliseconds(static_cast<long>(query_idle_s * 1000));
       e6data::log::LogOptions log_options;
       log_options.level = log_level;
       e6data::log::configure(log_options);
@@ -289,6 +323,9 @@ int main(int argc, char** argv) {
       req.set_to(to);
       req.set_drain_timeout_ms(static_cast<std::int64_t>(switch_drain_s * 1000));
       req.set_wait(wait);
+      req.set_announce_lead_ms(announce_lead_ms);
+      req.set_flaky_fraction(flaky_fraction);
+      req.set_flaky_window_ms(flaky_window_ms);
       return control_call(
           runtime_dir, json,
           [&](auto& stub, auto& ctx, auto& state) { return stub.Switch(&ctx, req, &state); }, 3600);

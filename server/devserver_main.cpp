@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   std::string log_format = "text";
   long idle_timeout_s = 1800;
   double grace_s = 10;
+  double query_idle_s = 900;
 
   CLI::App app("e6data-devserver: a local e6data over SQLite", "e6data-devserver");
   app.set_version_flag("--version", "e6data-devserver 0.1.0");
@@ -65,6 +66,10 @@ int main(int argc, char** argv) {
   app.add_option("--session-idle-timeout", idle_timeout_s, "Seconds before an idle session expires")
       ->capture_default_str()
       ->check(CLI::Range(1L, 7L * 24 * 3600));
+  app.add_option("--query-idle-timeout", query_idle_s,
+                 "Seconds before a query no call touched is dropped")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 7.0 * 24 * 3600));
   app.add_option("--batch-rows", options.batch.max_rows, "Rows per result batch at most")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 24));
@@ -87,6 +92,7 @@ int main(int argc, char** argv) {
     log_options.format = e6data::log::parse_format(log_format);
     e6data::log::configure(log_options);
     options.session_idle_timeout = std::chrono::seconds(idle_timeout_s);
+    options.query_idle_timeout = std::chrono::milliseconds(static_cast<long>(query_idle_s * 1000));
 
     // Block the stop signals before any thread starts, then wait for them on this thread.
     sigset_t stop_signals;

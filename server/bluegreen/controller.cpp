@@ -13,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -82,10 +83,16 @@ std::optional<std::string> http_get(int port, const std::string& path) {
   return body;
 }
 
-// Worker processes of an nginx master that still accept connections: after a reload, old
-// workers retitle themselves "worker process is shutting down" once they stop accepting.
-int accepting_workers(pid_t master) {
-  int n = 0;
+// The worker processes of an nginx master. After a reload, old workers retitle themselves
+// "worker process is shutting down" once they stop taking connections and new calls; until they
+// exit they finish the calls they had already taken.
+struct Workers {
+  int accepting = 0;
+  int shutting_down = 0;
+};
+
+Workers workers_of(pid_t master) {
+  Workers w;
   for (const auto& entry : fs::directory_iterator("/proc")) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
@@ -99,17 +106,19 @@ int accepting_workers(pid_t master) {
     char state = 0;
     pid_t ppid = 0;
     rest >> state >> ppid;
-    if (ppid != master) continue;
+    if (ppid != master || state == 'Z') continue;
     std::ifstream cmd(entry.path() / "cmdline");
     // Read argument by argument (istreambuf_iterator trips a GCC 12 -O3 false positive).
     std::string title;
     for (std::string part; std::getline(cmd, part, '\0');) title += part + ' ';
-    if (title.find("worker process") != std::string::npos &&
-        title.find("shutting down") == std::string::npos) {
-      ++n;
+    if (title.find("worker process") == std::string::npos) continue;
+    if (title.find("shutting down") == std::string::npos) {
+      ++w.accepting;
+    } else {
+      ++w.shutting_down;
     }
   }
-  return n;
+  return w;
 }
 
 void write_file_atomically(const fs::path& path, const std::string& text) {
@@ -165,6 +174,17 @@ struct Controller::Impl {
   std::string cluster_status = "active";
   Clock::time_point drain_deadline{};
   Clock::time_point resume_at{};
+  // SWITCHING: whether the router accepts strategy: pending yet. False only while an announce
+  // lead (fault injection) runs: X already announces, the router is still STABLE(X).
+  bool router_accepts_pending = true;
+  Clock::time_point accept_at{};
+  std::chrono::milliseconds switch_drain_timeout{0};
+  SwitchFaults switch_faults;  // of the switch in progress
+  // Fault injection: calls with strategy: flaky_side get 456 this often until flaky_until.
+  std::string flaky_side;
+  double flaky_fraction = 0;
+  Clock::time_point flaky_until{};
+  std::set<std::string> retired_once;  // deployments that were active once
   bool up = false;
   bool shutdown_requested = false;
 
@@ -205,6 +225,11 @@ struct Controller::Impl {
       argv.insert(argv.end(), {"--scale", std::to_string(options.scale)});
     }
     if (!options.users_file.empty()) argv.insert(argv.end(), {"--users", options.users_file});
+    if (options.query_idle_timeout.count() > 0) {
+      argv.insert(argv.end(),
+                  {"--query-idle-timeout",
+                   std::to_string(static_cast<double>(options.query_idle_timeout.count()) / 1000)});
+    }
     Deployment dep;
     dep.name = name;
     dep.process = ChildProcess::spawn(argv, (d / "devserver.log").string());
@@ -246,9 +271,15 @@ struct Controller::Impl {
     c.blue_port = deployments.at("blue").port;
     c.green_port = deployments.at("green").port;
     c.cluster_port = control_port;
-    c.phase = phase;
+    // During an announce lead the router still routes as STABLE(X).
+    c.phase = phase == Phase::kSwitching && !router_accepts_pending ? Phase::kStable : phase;
     c.active = active;
-    c.pending = pending;
+    c.pending = c.phase == Phase::kSwitching ? pending : "";
+    c.answers = options.router_answers;
+    if (flaky_fraction > 0) {
+      c.flaky_side = flaky_side;
+      c.flaky_fraction = flaky_fraction;
+    }
     std::string conf = render_nginx_config(c);
     // A second listener, HTTP/1 on its own port, reports which configuration the workers run,
     // so a reload is known to be complete before the controller answers.
@@ -259,20 +290,25 @@ struct Controller::Impl {
     return conf;
   }
 
+  // Returns once nginx runs the current configuration and no worker of a previous one serves a
+  // new call. nginx tells old workers to stop ~100 ms after starting the new ones; an old worker
+  // that got the word retitles itself "shutting down", closes its listening sockets and ends
+  // every HTTP/2 connection it has with a GOAWAY, after which it skips any new stream (clients
+  // retry those on a new connection, served by the new workers): from then on it only finishes
+  // the calls it had already taken, routed before the change. (Waiting for old workers to exit
+  // would deadlock with such a call when it is a ClusterService call waiting for the controller.)
   void wait_for_generation() {
     const auto deadline = Clock::now() + std::chrono::seconds(20);
     const std::string want = std::to_string(generation);
     while (Clock::now() < deadline) {
-      // Both: the new workers serve the new configuration, and no old worker still accepts
-      // connections (nginx tells old workers to stop ~100 ms after starting the new ones).
-      if (http_get(status_port, "/generation") == want && accepting_workers(router.pid()) == 1) {
+      if (http_get(status_port, "/generation") == want && workers_of(router.pid()).accepting == 1) {
         return;
       }
       if (!router.running()) {
         throw std::runtime_error("nginx exited; its log:\n" +
                                  tail_of((nginx_dir() / "error.log").string()));
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     throw std::runtime_error("nginx did not apply configuration " + want + "; log:\n" +
                              tail_of((nginx_dir() / "error.log").string()));
@@ -309,20 +345,46 @@ struct Controller::Impl {
   void complete_switch_locked(const char* why) {
     log->info("switch {} -> {} complete ({})", active, pending, why);
     const std::string retired = active;
+    retired_once.insert(retired);
     active = pending;
     pending.clear();
     phase = Phase::kStable;
     ++switches;
+    // Router first: strategy: retired gets 456 from now on, and no call reaches it any more.
     reload_locked();
     // The retired deployment keeps nothing, as a decommissioned one would: queries cut by a
     // drain timeout cannot be cleared through the router (456), and must not hold the next
-    // drain of that deployment hostage.
+    // drain of that deployment hostage. It no longer points anywhere either.
     try {
       expire_sessions_locked(deployments.at(retired));
+      const std::string none;
+      admin_call(deployments.at(retired), &none);
     } catch (const std::exception& e) {
       log->warn("switch: could not clear {}'s sessions: {}", retired, e.what());
     }
     changed.notify_all();
+  }
+
+  // The router starts accepting strategy: pending (SWITCHING); with a flaky fault, it refuses a
+  // fraction of those calls for a while.
+  void accept_pending_locked() {
+    router_accepts_pending = true;
+    if (switch_faults.flaky_fraction > 0 && switch_faults.flaky_window.count() > 0) {
+      flaky_side = pending;
+      flaky_fraction = switch_faults.flaky_fraction;
+    }
+    reload_locked();
+    const auto now = Clock::now();
+    flaky_until = now + switch_faults.flaky_window;
+    drain_deadline = now + switch_drain_timeout;
+  }
+
+  void stop_flaky_locked() {
+    if (flaky_fraction <= 0) return;
+    flaky_fraction = 0;
+    flaky_side.clear();
+    reload_locked();
+    log->info("router: flaky window over");
   }
 
   void expire_sessions_locked(Deployment& dep) {
@@ -338,10 +400,17 @@ struct Controller::Impl {
   void tick() {
     std::unique_lock lock(mutex);
     while (!stopping) {
-      changed.wait_for(lock, std::chrono::milliseconds(50));
+      changed.wait_for(lock, std::chrono::milliseconds(20));
       if (stopping || !up) continue;
       try {
-        if (phase == Phase::kSwitching) {
+        if (flaky_fraction > 0 && Clock::now() >= flaky_until) stop_flaky_locked();
+        if (phase == Phase::kSwitching && !router_accepts_pending) {
+          // An announce lead (fault injection): X announces, the router is still STABLE(X).
+          if (Clock::now() >= accept_at) {
+            accept_pending_locked();
+            log->info("router accepts {} (after the announce lead)", pending);
+          }
+        } else if (phase == Phase::kSwitching) {
           // A deployment that no longer answers has nothing left to drain.
           bool drained = false;
           try {
@@ -357,6 +426,7 @@ struct Controller::Impl {
           }
         } else if (phase == Phase::kSuspended && cluster_status == "resuming" &&
                    Clock::now() >= resume_at) {
+          // Router first, then the status clients poll.
           phase = Phase::kStable;
           reload_locked();
           cluster_status = "active";
@@ -379,9 +449,15 @@ struct Controller::Impl {
     s.set_switches(switches);
     s.set_reloads(reloads);
     s.set_router_pid(router.pid());
+    s.set_router_answers(router_answers_name(options.router_answers));
+    s.set_router_accepts_pending(phase == Phase::kSwitching && router_accepts_pending);
     for (auto& [name, dep] : deployments) {
       auto* d = s.add_deployments();
       d->set_name(name);
+      d->set_role(name == active             ? "active"
+                  : name == pending          ? "pending"
+                  : retired_once.count(name) ? "retired"
+                                             : "idle");
       d->set_port(dep.port);
       d->set_admin_port(dep.admin_port);
       d->set_pid(dep.process.pid());
@@ -423,8 +499,17 @@ class ControlService final : public BlueGreenControl::Service {
   }
   grpc::Status Switch(grpc::ServerContext*, const SwitchRequest* req, ClusterState* res) override {
     return guarded([&] {
-      *res =
-          c_.switch_to(req->to(), std::chrono::milliseconds(req->drain_timeout_ms()), req->wait());
+      const auto drain = std::chrono::milliseconds(req->drain_timeout_ms());
+      if (req->announce_lead_ms() == 0 && req->flaky_fraction() == 0 &&
+          req->flaky_window_ms() == 0) {
+        *res = c_.switch_to(req->to(), drain, req->wait());
+        return;
+      }
+      SwitchFaults faults;
+      faults.announce_lead = std::chrono::milliseconds(req->announce_lead_ms());
+      faults.flaky_fraction = req->flaky_fraction();
+      faults.flaky_window = std::chrono::milliseconds(req->flaky_window_ms());
+      *res = c_.switch_to(req->to(), drain, req->wait(), faults);
     });
   }
   grpc::Status Suspend(grpc::ServerContext*, const ControlRequest*, ClusterState* res) override {
@@ -587,8 +672,14 @@ ClusterState Controller::state() {
   return impl_->state_locked();
 }
 
+ClusterState Controller::switch_to(const std::string& to, std::chrono::milliseconds drain_timeout,
+                                   bool wait) {
+  return switch_to(to, drain_timeout, wait, impl_->options.switch_faults);
+}
+
 ClusterState Controller::switch_to(const std::string& to_arg,
-                                   std::chrono::milliseconds drain_timeout, bool wait) {
+                                   std::chrono::milliseconds drain_timeout, bool wait,
+                                   const SwitchFaults& faults) {
   Impl& m = *impl_;
   std::unique_lock lock(m.mutex);
   if (!m.up) throw std::logic_error("the cluster is not up");
@@ -600,21 +691,52 @@ ClusterState Controller::switch_to(const std::string& to_arg,
   const std::string to = to_arg.empty() ? other(m.active) : to_arg;
   if (to != "blue" && to != "green") throw std::invalid_argument("--to must be blue or green");
   if (to == m.active) throw std::invalid_argument(to + " is already the active deployment");
+  if (faults.announce_lead.count() < 0 || faults.flaky_window.count() < 0 ||
+      !(faults.flaky_fraction >= 0 && faults.flaky_fraction <= 1)) {
+    throw std::invalid_argument(
+        "fault options: the announce lead and flaky window must not be negative and the flaky "
+        "fraction must be in [0, 1]");
+  }
   const std::string none;
   m.admin_call(m.deployments.at(to), &none);  // the new side carries no hint
-  try {
-    m.admin_call(m.deployments.at(m.active), &to);  // the old side points to the new one
-  } catch (const std::exception& e) {
-    // The old side is gone (crashed, killed): switch away from it at once.
-    m.log->warn("switch: {} does not answer ({}); switching without a drain", m.active, e.what());
-    drain_timeout = std::chrono::milliseconds(1);
-  }
+  // A new switch ends the flaky window of the previous one.
+  m.flaky_fraction = 0;
+  m.flaky_side.clear();
+  m.switch_faults = faults;
+  m.switch_drain_timeout = drain_timeout.count() > 0 ? drain_timeout : m.options.drain_timeout;
   m.pending = to;
   m.phase = Phase::kSwitching;
-  m.drain_deadline =
-      Clock::now() + (drain_timeout.count() > 0 ? drain_timeout : m.options.drain_timeout);
-  m.reload_locked();
-  m.log->info("switch {} -> {} started", m.active, to);
+  const bool lead = faults.announce_lead.count() > 0;
+  m.router_accepts_pending = !lead;
+  auto announce = [&] {
+    try {
+      m.admin_call(m.deployments.at(m.active), &to);  // the old side points to the new one
+    } catch (const std::exception& e) {
+      // The old side is gone (crashed, killed): switch away from it at once.
+      m.log->warn("switch: {} does not answer ({}); switching without a drain", m.active, e.what());
+      m.switch_drain_timeout = std::chrono::milliseconds(1);
+      m.drain_deadline = Clock::now();
+    }
+  };
+  if (lead) {
+    // Fault injection: announce first; the ticker lets the router accept Y after the lead.
+    m.accept_at = Clock::now() + faults.announce_lead;
+    m.drain_deadline = m.accept_at + m.switch_drain_timeout;
+    announce();
+    m.log->info("switch {} -> {} started; announced {} ms before the router accepts {}", m.active,
+                to, faults.announce_lead.count(), to);
+  } else {
+    // Router first (every old worker gone), then the announcement.
+    try {
+      m.accept_pending_locked();
+    } catch (...) {
+      m.phase = Phase::kStable;
+      m.pending.clear();
+      throw;
+    }
+    announce();
+    m.log->info("switch {} -> {} started", m.active, to);
+  }
   m.changed.notify_all();
   if (wait) {
     const auto limit = m.drain_deadline + std::chrono::seconds(30);
@@ -630,9 +752,20 @@ ClusterState Controller::suspend() {
   if (m.phase == Phase::kSuspended) return m.state_locked();
   m.cluster_status = "suspending";
   m.phase = Phase::kSuspended;
+  m.flaky_fraction = 0;
+  m.flaky_side.clear();
+  // Router first: no call reaches a deployment any more once the old workers are gone...
   m.reload_locked();
+  // ...then the deployments lose their running state, as a cluster scaled to zero does.
+  for (auto& [name, dep] : m.deployments) {
+    try {
+      m.expire_sessions_locked(dep);
+    } catch (const std::exception& e) {
+      m.log->warn("suspend: could not drop {}'s sessions: {}", name, e.what());
+    }
+  }
   m.cluster_status = "suspended";
-  m.log->info("cluster suspended");
+  m.log->info("cluster suspended (sessions and queries dropped)");
   return m.state_locked();
 }
 

@@ -6,15 +6,33 @@
 // STABLE(X) -> SWITCHING(X -> Y) -> STABLE(Y) once X has no active query (or the drain timeout
 // passes), SUSPENDED (503) and back through `resuming`. Every child process is started and
 // stopped by pid, and dies with the controller.
+//
+// Order of every phase change (PROTOCOL §6): the router is reloaded first, and the controller
+// waits until no nginx worker of the previous configuration is left; only then is the change
+// announced (X's new_strategy: Y, the cluster status "suspended" / "active"). So once any
+// response carries new_strategy: Y, a call with strategy: Y is never answered 456 until the next
+// switch begins -- unless a test asks for the opposite with SwitchFaults.
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 
+#include "bluegreen/router_config.hpp"
 #include "bluegreen_control.pb.h"
 
 namespace e6data::bluegreen {
+
+// Fault injection for client tests (docs/bluegreen.md, "Test tools"); all off by default.
+struct SwitchFaults {
+  // X announces Y (new_strategy: Y) this long BEFORE the router accepts strategy: Y. Meanwhile
+  // the router stays STABLE(X): strategy: Y gets 456, X keeps serving and does not drain.
+  std::chrono::milliseconds announce_lead{0};
+  // For flaky_window after the router accepts Y, this fraction (0..1) of the calls with
+  // strategy: Y is answered 456, drawn per request (an inconsistent router).
+  double flaky_fraction = 0;
+  std::chrono::milliseconds flaky_window{0};
+};
 
 struct ControllerOptions {
   std::string runtime_dir;      // everything lives here: configs, pids, ports, logs
@@ -29,6 +47,14 @@ struct ControllerOptions {
   std::chrono::milliseconds drain_timeout = std::chrono::seconds(60);
   std::chrono::milliseconds resume_duration = std::chrono::seconds(3);  // time spent `resuming`
   std::chrono::milliseconds startup_timeout = std::chrono::seconds(180);
+  // How the router answers a wrong deployment and a suspended cluster (router_config.hpp).
+  RouterAnswers router_answers = RouterAnswers::kGateway;
+  // Applied to every switch that does not pass its own (switch_to's 3-argument form, the
+  // control service's Switch without fault fields).
+  SwitchFaults switch_faults;
+  // Passed to both dev servers: a query no call touched for this long is dropped (e6data's
+  // planner query lifetime); 0 keeps the dev server's default (900 s).
+  std::chrono::milliseconds query_idle_timeout{0};
 };
 
 class Controller {
@@ -51,6 +77,9 @@ class Controller {
   // Starts a switch to `to` ("" = the other deployment). With `wait`, returns once STABLE(to).
   // Throws std::invalid_argument / std::logic_error when the phase does not allow it.
   ClusterState switch_to(const std::string& to, std::chrono::milliseconds drain_timeout, bool wait);
+  // The same with fault injection for this switch (overrides options.switch_faults).
+  ClusterState switch_to(const std::string& to, std::chrono::milliseconds drain_timeout, bool wait,
+                         const SwitchFaults& faults);
   ClusterState suspend();
   ClusterState resume();
   // Restarts an idle deployment (neither active nor pending), e.g. with a new version.

@@ -1,5 +1,7 @@
 #include "bluegreen/router_config.hpp"
 
+#include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 namespace e6data::bluegreen {
@@ -15,7 +17,35 @@ void check_deployment(const std::string& d, const char* what) {
   }
 }
 
+// The internal locations that answer 456 and 503 as e6data's gateway does: a trailers-only gRPC
+// response, one HEADERS frame that ends the stream and carries content-type application/grpc,
+// grpc-status and grpc-message. nginx ends the stream on the headers only for a response without
+// a body, which `return 204` is (`return 200` would add an empty DATA frame after the headers);
+// nginx drops the content type of a 204, so it is added as a header of its own. gRPC clients
+// take grpc-status over the HTTP status.
+std::string gateway_answer(const char* name, int grpc_status, const char* message) {
+  std::string s;
+  s += "    location = /e6data.router/" + std::string(name) + " {\n";
+  s += "      internal;\n";
+  s += "      add_header content-type application/grpc always;\n";
+  s += "      add_header grpc-status " + std::to_string(grpc_status) + " always;\n";
+  s += "      add_header grpc-message \"" + std::string(message) + "\" always;\n";
+  s += "      return 204;\n";
+  s += "    }\n";
+  return s;
+}
+
 }  // namespace
+
+RouterAnswers parse_router_answers(const std::string& text) {
+  if (text == "gateway") return RouterAnswers::kGateway;
+  if (text == "http") return RouterAnswers::kHttp;
+  throw std::invalid_argument("router answers must be gateway or http, got '" + text + "'");
+}
+
+const char* router_answers_name(RouterAnswers answers) {
+  return answers == RouterAnswers::kHttp ? "http" : "gateway";
+}
 
 std::string render_nginx_config(const RouterConfig& c) {
   check_deployment(c.active, "active deployment");
@@ -26,6 +56,16 @@ std::string render_nginx_config(const RouterConfig& c) {
   if (c.listen_port <= 0 || c.blue_port <= 0 || c.green_port <= 0 || c.cluster_port <= 0) {
     throw std::invalid_argument("router ports must be set");
   }
+  const bool flaky = c.flaky_fraction > 0 && c.phase != Phase::kSuspended;
+  if (flaky) {
+    check_deployment(c.flaky_side, "flaky side");
+    if (!(c.flaky_fraction <= 1)) throw std::invalid_argument("flaky fraction must be in [0, 1]");
+  }
+  const bool gateway = c.answers == RouterAnswers::kGateway;
+  const std::string answer_456 =
+      gateway ? "rewrite ^ /e6data.router/456 last;" : std::string("return 456;");
+  const std::string answer_503 =
+      gateway ? "rewrite ^ /e6data.router/503 last;" : std::string("return 503;");
   // Where each value of the strategy header goes; "reject" answers 456.
   std::string to_blue = "e6_blue";
   std::string to_green = "e6_green";
@@ -41,6 +81,8 @@ std::string render_nginx_config(const RouterConfig& c) {
   conf += c.phase == Phase::kStable      ? "STABLE(" + c.active + ")"
           : c.phase == Phase::kSwitching ? "SWITCHING(" + c.active + " -> " + c.pending + ")"
                                          : std::string("SUSPENDED");
+  conf += std::string(", ") + router_answers_name(c.answers) + " answers";
+  if (flaky) conf += ", flaky " + c.flaky_side;
   conf += ". Do not edit: it is rewritten on every change.\n";
   conf += "worker_processes 1;\n";
   // After a reload, old workers finish their requests but may not keep serving busy connections
@@ -65,17 +107,44 @@ std::string render_nginx_config(const RouterConfig& c) {
   conf += "    blue " + to_blue + ";\n";
   conf += "    green " + to_green + ";\n";
   conf += "  }\n";
+  if (flaky) {
+    // Each request draws by its own random id whether it is refused.
+    char percent[32];
+    std::snprintf(percent, sizeof percent, "%.2f%%", std::floor(c.flaky_fraction * 10000) / 100);
+    conf += "  split_clients \"${request_id}\" $e6_flaky_draw {\n";
+    if (c.flaky_fraction < 1) conf += "    " + std::string(percent) + " hit;\n";
+    conf += c.flaky_fraction < 1 ? "    * miss;\n" : "    * hit;\n";
+    conf += "  }\n";
+    conf += "  map \"$http_strategy:$e6_flaky_draw\" $e6_flaky {\n";
+    conf += "    default 0;\n";
+    conf += "    \"" + c.flaky_side + ":hit\" 1;\n";
+    conf += "  }\n";
+  }
   conf += "  server {\n";
   conf += "    listen 127.0.0.1:" + std::to_string(c.listen_port) + " http2;\n";
   conf += "    location /ClusterService/ { grpc_pass grpc://e6_cluster; }\n";
   conf += "    location / {\n";
   if (c.phase == Phase::kSuspended) {
-    conf += "      return 503;\n";
+    conf += "      " + answer_503 + "\n";
   } else {
-    conf += "      if ($e6_route = reject) { return 456; }\n";
+    conf += "      if ($e6_route = reject) { " + answer_456 + " }\n";
+    if (flaky) conf += "      if ($e6_flaky = 1) { " + answer_456 + " }\n";
     conf += "      grpc_pass grpc://$e6_route;\n";
   }
   conf += "    }\n";
+  if (gateway) {
+    conf += gateway_answer("456", 2, "status: 456");
+    conf += gateway_answer("503", 14, "status: 503, cluster is suspended");
+  } else {
+    // nginx's own 503 page is text/html, which gRPC clients log as a parse error. error_page
+    // without "=" keeps the status 503 and answers with an empty body, like the 456.
+    conf += "    error_page 503 /e6data.router/empty;\n";
+    conf += "    location = /e6data.router/empty {\n";
+    conf += "      internal;\n";
+    conf += "      default_type application/grpc;\n";
+    conf += "      return 200 \"\";\n";
+    conf += "    }\n";
+  }
   conf += "  }\n";
   conf += "}\n";
   return conf;

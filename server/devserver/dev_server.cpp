@@ -67,7 +67,6 @@ struct EngineState {
   Users users;
   SessionRegistry sessions;
   std::shared_ptr<spdlog::logger> log = e6data::log::get("e6data.devserver");
-  std::atomic<std::int64_t> next_query{1};
   std::atomic<std::int64_t> queries_served{0};
   mutable std::mutex draining_mutex;
   std::string draining_toward;
@@ -76,7 +75,9 @@ struct EngineState {
       : options(std::move(o)),
         database(std::move(db)),
         users(std::move(u)),
-        sessions(options.session_idle_timeout, [] { return std::chrono::steady_clock::now(); }) {}
+        sessions(
+            options.session_idle_timeout, [] { return std::chrono::steady_clock::now(); },
+            options.query_idle_timeout) {}
 
   std::string draining() const {
     std::lock_guard lock(draining_mutex);
@@ -146,7 +147,8 @@ struct EngineState {
       auto db = database.connect();
       check_schema(db.get(), schema);
     }
-    const std::string id = "q" + std::to_string(next_query++);
+    // Random, like a real server's: unique across deployments and restarts (PROTOCOL §6).
+    const std::string id = random_id();
     auto query = std::make_shared<Query>(id, database, sql);
     sessions.add_query(session_id, std::move(query));
     ++queries_served;
@@ -491,7 +493,8 @@ class Admin final : public e6data::devserver::DevServerAdmin::Service {
   }
   Status ExpireSessions(ServerContext*, const ExpireSessionsRequest*, AdminStatus* res) override {
     return s_.run("ExpireSessions", [&] {
-      s_.sessions.expire_all();
+      const auto n = s_.sessions.expire_all();
+      s_.log->info("dropped every session ({}) and its queries", n);
       fill(res);
     });
   }
@@ -585,6 +588,10 @@ void DevServer::start() {
       lock.unlock();
       if (const auto n = impl_->state->sessions.expire_idle(); n > 0) {
         impl_->state->log->info("expired {} idle session(s)", n);
+      }
+      if (const auto n = impl_->state->sessions.expire_idle_queries(); n > 0) {
+        impl_->state->log->info("dropped {} query(ies) no call touched for {} ms", n,
+                                impl_->state->options.query_idle_timeout.count());
       }
       lock.lock();
     }

@@ -23,6 +23,8 @@ struct DevServerOptions {
   std::string deployment = "blue";
   std::string catalog = "sqlite";  // the one catalog name V2 calls may use
   std::chrono::milliseconds session_idle_timeout = std::chrono::minutes(30);
+  // A query no call touched for this long is dropped (e6data's planner query lifetime).
+  std::chrono::milliseconds query_idle_timeout = std::chrono::seconds(900);
   BatchLimits batch;
   std::size_t max_sql_bytes = 1u << 20;
 };

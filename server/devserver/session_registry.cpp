@@ -6,7 +6,6 @@
 #include "devserver/errors.hpp"
 
 namespace e6data::devserver {
-namespace {
 
 std::string random_id() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -19,10 +18,11 @@ std::string random_id() {
   return id;
 }
 
-}  // namespace
-
-SessionRegistry::SessionRegistry(std::chrono::milliseconds idle_timeout, Clock clock)
-    : idle_timeout_(idle_timeout), clock_(std::move(clock)) {}
+SessionRegistry::SessionRegistry(std::chrono::milliseconds idle_timeout, Clock clock,
+                                 std::chrono::milliseconds query_idle_timeout)
+    : idle_timeout_(idle_timeout),
+      query_idle_timeout_(query_idle_timeout),
+      clock_(std::move(clock)) {}
 
 std::string SessionRegistry::create(const std::string& user) {
   std::lock_guard lock(mutex_);
@@ -57,20 +57,28 @@ std::string SessionRegistry::user_of(const std::string& session_id) {
 void SessionRegistry::add_query(const std::string& session_id, std::shared_ptr<Query> query) {
   std::lock_guard lock(mutex_);
   Session& session = live_session(session_id);
-  session.queries[query->id()] = std::move(query);
+  const std::string id = query->id();
+  session.queries[id] = TrackedQuery{std::move(query), clock_()};
 }
 
 std::shared_ptr<Query> SessionRegistry::find_query(const std::string& session_id,
                                                    const std::string& query_id) {
   std::lock_guard lock(mutex_);
   Session& session = live_session(session_id);
+  const auto now = clock_();
   auto it = session.queries.find(query_id);
+  if (it != session.queries.end() && now - it->second.last_used > query_idle_timeout_) {
+    it->second.query->cancel();  // idle too long: dropped, as the janitor would have
+    session.queries.erase(it);
+    it = session.queries.end();
+  }
   if (it == session.queries.end()) {
     throw EngineError(
         EngineErrorCode::kNotFound,
         "query " + query_id + " is unknown in this session (cleared or never prepared)");
   }
-  return it->second;
+  it->second.last_used = now;
+  return it->second.query;
 }
 
 std::shared_ptr<Query> SessionRegistry::remove_query(const std::string& session_id,
@@ -79,8 +87,13 @@ std::shared_ptr<Query> SessionRegistry::remove_query(const std::string& session_
   Session& session = live_session(session_id);
   auto it = session.queries.find(query_id);
   if (it == session.queries.end()) return nullptr;
-  auto query = std::move(it->second);
+  const bool idle = clock_() - it->second.last_used > query_idle_timeout_;
+  auto query = std::move(it->second.query);
   session.queries.erase(it);
+  if (idle) {
+    query->cancel();
+    return nullptr;  // it was already gone as far as clients can tell
+  }
   return query;
 }
 
@@ -92,9 +105,9 @@ std::size_t SessionRegistry::expire_idle() {
     const auto now = clock_();
     for (auto it = sessions_.begin(); it != sessions_.end();) {
       if (now - it->second.last_used > idle_timeout_) {
-        for (auto& [id, query] : it->second.queries) {
-          query->end_with_session();
-          released.push_back(std::move(query));
+        for (auto& [id, tracked] : it->second.queries) {
+          tracked.query->end_with_session();
+          released.push_back(std::move(tracked.query));
         }
         it = sessions_.erase(it);
         ++expired;
@@ -106,15 +119,35 @@ std::size_t SessionRegistry::expire_idle() {
   return expired;
 }
 
+std::size_t SessionRegistry::expire_idle_queries() {
+  std::vector<std::shared_ptr<Query>> released;  // destroyed outside the lock
+  {
+    std::lock_guard lock(mutex_);
+    const auto now = clock_();
+    for (auto& [session_id, session] : sessions_) {
+      for (auto it = session.queries.begin(); it != session.queries.end();) {
+        if (now - it->second.last_used > query_idle_timeout_) {
+          it->second.query->cancel();
+          released.push_back(std::move(it->second.query));
+          it = session.queries.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+  }
+  return released.size();
+}
+
 std::size_t SessionRegistry::expire_all() {
   std::vector<std::shared_ptr<Query>> released;  // destroyed outside the lock
   std::size_t expired = 0;
   {
     std::lock_guard lock(mutex_);
     for (auto& [id, session] : sessions_) {
-      for (auto& [query_id, query] : session.queries) {
-        query->end_with_session();
-        released.push_back(std::move(query));
+      for (auto& [query_id, tracked] : session.queries) {
+        tracked.query->end_with_session();
+        released.push_back(std::move(tracked.query));
       }
       ++expired;
     }
@@ -125,14 +158,22 @@ std::size_t SessionRegistry::expire_all() {
 
 std::int64_t SessionRegistry::session_count() {
   std::lock_guard lock(mutex_);
-  return static_cast<std::int64_t>(sessions_.size());
+  const auto now = clock_();
+  std::int64_t n = 0;
+  for (const auto& [id, session] : sessions_) n += now - session.last_used <= idle_timeout_;
+  return n;
 }
 
 std::int64_t SessionRegistry::query_count() {
   std::lock_guard lock(mutex_);
+  const auto now = clock_();
   std::int64_t n = 0;
-  for (const auto& [id, session] : sessions_)
-    n += static_cast<std::int64_t>(session.queries.size());
+  for (const auto& [id, session] : sessions_) {
+    if (now - session.last_used > idle_timeout_) continue;
+    for (const auto& [query_id, tracked] : session.queries) {
+      n += now - tracked.last_used <= query_idle_timeout_;
+    }
+  }
   return n;
 }
 
