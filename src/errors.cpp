@@ -26,6 +26,38 @@ std::string_view to_string(ErrorKind kind) noexcept {
       return "strategy changed";
     case ErrorKind::kInternal:
       return "internal";
+    case ErrorKind::kResultPositionUnknown:
+      return "result position unknown";
+    case ErrorKind::kOutcomeUnknown:
+      return "outcome unknown";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(FailureCause cause) noexcept {
+  switch (cause) {
+    case FailureCause::kNone:
+      return "none";
+    case FailureCause::kWrongDeployment:
+      return "wrong deployment (456)";
+    case FailureCause::kRouter503:
+      return "router 503";
+    case FailureCause::kSessionLost:
+      return "session lost (Access denied)";
+    case FailureCause::kUnavailable:
+      return "unavailable";
+    case FailureCause::kDeadline:
+      return "deadline exceeded";
+    case FailureCause::kCancelled:
+      return "cancelled";
+    case FailureCause::kUnauthenticated:
+      return "unauthenticated";
+    case FailureCause::kRefused:
+      return "refused";
+    case FailureCause::kUnimplemented:
+      return "unimplemented";
+    case FailureCause::kOther:
+      return "other";
   }
   return "unknown";
 }

@@ -43,6 +43,7 @@ class ClusterManager {
   std::string suspend();
 
  private:
+  void require_usable(const char* operation) const;
   std::shared_ptr<detail::ConnectionState> state_;
 };
 

@@ -8,6 +8,7 @@
 
 #include "e6data/cursor.hpp"
 #include "e6data/options.hpp"
+#include "e6data/query_options.hpp"
 #include "e6data/schema.hpp"
 #include "e6data/strategy.hpp"
 
@@ -36,32 +37,47 @@ class Connection {
   Connection& operator=(Connection&&) noexcept;
 
   /// \brief Authenticates now (again, when a session exists).
-  /// \throws AuthenticationError on refused credentials, ConnectionError when unreachable
-  void authenticate();
-  /// \brief Ends the connection; later calls throw UsageError. Idempotent.
-  void close();
-  /// \brief False after close().
-  bool is_open() const noexcept;
+  /// \throws AuthenticationError on refused credentials, ConnectionError when unreachable,
+  /// TimeoutError past the deadline, UsageError when closed or moved from
+  void authenticate(const QueryOptions& options = {});
+  /// \brief Ends the connection; later calls (also of its cursors) throw UsageError. Idempotent;
+  /// a no-op on a moved-from connection.
+  void close() noexcept;
+  /// \brief False after close() and on a moved-from connection.
+  [[nodiscard]] bool is_open() const noexcept;
 
-  /// \brief Schema names of `catalog` (the V1 call when empty).
-  std::vector<std::string> schemas(const std::string& catalog = {});
-  /// \brief Table names of `schema` in `catalog` (the V1 call when `catalog` is empty).
-  std::vector<std::string> tables(const std::string& catalog, const std::string& schema);
+  /// \brief Schema names of `catalog` (the catalog-less call form when empty).
+  /// \param options the call's deadline and cancellation (default: call_timeout)
+  /// \throws the typed errors of errors.hpp; UsageError when closed or moved from
+  [[nodiscard]] std::vector<std::string> schemas(const std::string& catalog = {},
+                                                 const QueryOptions& options = {});
+  /// \brief Table names of `schema` in `catalog` (the catalog-less form when `catalog` is empty).
+  /// \throws as schemas()
+  [[nodiscard]] std::vector<std::string> tables(const std::string& catalog,
+                                                const std::string& schema,
+                                                const QueryOptions& options = {});
   /// \brief Columns of a table: name and e6data type (zone and format empty).
-  std::vector<ColumnInfo> columns(const std::string& catalog, const std::string& schema,
-                                  const std::string& table);
+  /// \throws as schemas()
+  [[nodiscard]] std::vector<ColumnInfo> columns(const std::string& catalog,
+                                                const std::string& schema, const std::string& table,
+                                                const QueryOptions& options = {});
   /// \brief Validates `sql` on the server without running it; returns the server's verdict.
-  std::string dry_run(const std::string& sql);
+  /// \throws as schemas()
+  [[nodiscard]] std::string dry_run(const std::string& sql, const QueryOptions& options = {});
   /// \brief A cursor on this connection, for `catalog` and `database` (default: the options').
-  Cursor cursor(std::string catalog = {}, std::string database = {});
+  /// \throws UsageError when closed or moved from
+  [[nodiscard]] Cursor cursor(std::string catalog = {}, std::string database = {});
 
   /// \brief The options in force (the printer hides the password).
+  /// \throws UsageError on a moved-from connection
   const ConnectionOptions& options() const;
   /// \brief The blue-green state of this connection's endpoint (shared by every connection to
   /// it): active and pending deployment, bound queries, counters. Lock-free to read.
-  StrategySnapshot strategy() const;
+  /// \throws UsageError on a moved-from connection
+  [[nodiscard]] StrategySnapshot strategy() const;
 
  private:
+  detail::ConnectionState& usable(const char* operation) const;
   std::shared_ptr<detail::ConnectionState> state_;
 };
 

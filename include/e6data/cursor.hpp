@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "e6data/batch.hpp"
+#include "e6data/query_options.hpp"
 #include "e6data/schema.hpp"
 #include "e6data/values.hpp"
 
@@ -21,7 +22,8 @@ namespace e6data {
 
 namespace detail {
 struct ConnectionState;
-}
+class Query;
+}  // namespace detail
 
 /// \brief Values for the `:name` placeholders of a statement, in any order.
 using NamedParameters = std::vector<std::pair<std::string, Value>>;
@@ -66,8 +68,8 @@ struct ExplainAnalyzeResult {
 /// and may be called from another thread.
 class Cursor {
  public:
-  Cursor(std::shared_ptr<detail::ConnectionState> connection, std::string catalog,
-         std::string database);
+  /// \brief Clears the open query on the server, best effort, within the connection's
+  /// cleanup_timeout; never throws.
   ~Cursor();
   Cursor(Cursor&&) noexcept;
   Cursor& operator=(Cursor&&) noexcept;
@@ -85,28 +87,45 @@ class Cursor {
   /// statement is run again on the new deployment without the caller noticing; otherwise the
   /// call throws QueryError with kind kStrategyChanged. A statement that may write is never run
   /// twice unless it is known not to have run.
-  /// \throws QueryError (bad SQL, kStrategyChanged...), AuthenticationError, ConnectionError,
-  /// TimeoutError, ClusterSuspendedError; UsageError for a placeholder count mismatch or a value
-  /// that has no literal
-  void execute(std::string_view sql, const std::vector<Value>& parameters = {});
+  /// A statement whose execute failed after it may have reached a deployment (the connection or
+  /// session broke under it) throws QueryError kOutcomeUnknown and is never sent again.
+  /// \param options the call's deadline (default: grpc.prepare_timeout) and cancellation
+  /// \throws QueryError (bad SQL, kStrategyChanged, kOutcomeUnknown...), AuthenticationError,
+  /// ConnectionError, TimeoutError, CancelledError, ClusterSuspendedError; UsageError for a
+  /// placeholder count mismatch, a value that has no literal, a closed connection or a
+  /// moved-from cursor
+  void execute(std::string_view sql, const std::vector<Value>& parameters = {},
+               const QueryOptions& options = {});
+  /// \brief Runs `sql` without parameters, with per-call options. As execute() above.
+  void execute(std::string_view sql, const QueryOptions& options) {
+    execute(sql, std::vector<Value>{}, options);
+  }
   /// \brief Runs `sql` with `:name` placeholders (`::` casts are left alone); each name may
   /// appear several times. As execute() above.
   /// \throws UsageError naming a placeholder without a value or a value without a placeholder
-  void execute(std::string_view sql, const NamedParameters& parameters);
+  void execute(std::string_view sql, const NamedParameters& parameters,
+               const QueryOptions& options = {});
 
   /// \brief The result's columns (name and type), from the result metadata.
-  const std::vector<ColumnInfo>& description() const;
+  [[nodiscard]] const std::vector<ColumnInfo>& description() const;
   /// \brief The row count the server reported for the result (-1 when unknown).
-  std::int64_t rowcount() const;
+  [[nodiscard]] std::int64_t rowcount() const;
 
   /// \brief The next batch of the result, or nullopt once exhausted.
-  std::optional<Batch> next_batch();
-  /// \brief The next row, or nullopt once exhausted.
-  std::optional<Row> fetchone();
-  /// \brief Up to `n` more rows.
-  std::vector<Row> fetchmany(std::size_t n);
-  /// \brief All remaining rows.
-  std::vector<Row> fetchall();
+  ///
+  /// A fetch that fails in a way that may have consumed rows on the server (a deadline, a broken
+  /// connection, an undecodable batch...) throws its error; later fetches then throw QueryError
+  /// kResultPositionUnknown without a call, so no row is ever skipped silently. A read whose rows
+  /// were not yet seen is run again instead when its deployment or session went away.
+  /// \param options the call's deadline (default: grpc.prepare_timeout) and cancellation
+  /// \throws as execute(); QueryError kResultPositionUnknown as above
+  [[nodiscard]] std::optional<Batch> next_batch(const QueryOptions& options = {});
+  /// \brief The next row, or nullopt once exhausted. \throws as next_batch()
+  [[nodiscard]] std::optional<Row> fetchone(const QueryOptions& options = {});
+  /// \brief Up to `n` more rows. \throws as next_batch()
+  [[nodiscard]] std::vector<Row> fetchmany(std::size_t n, const QueryOptions& options = {});
+  /// \brief All remaining rows. \throws as next_batch()
+  [[nodiscard]] std::vector<Row> fetchall(const QueryOptions& options = {});
 
   /// \brief Reads the remaining rows one by one: `for (const Row& row : cursor.rows())`.
   class RowRange {
@@ -145,22 +164,33 @@ class Cursor {
   /// \brief The remaining rows as a range (input iterators that call fetchone()).
   RowRange rows() { return RowRange(this); }
 
-  /// \brief The server's status of the query.
-  QueryStatus status();
-  /// \brief The query plan.
-  std::string explain();
-  /// \brief Plan and timings of the query run to completion.
-  ExplainAnalyzeResult explain_analyze();
-  /// \brief Asks the server to cancel the query (may be called from another thread).
-  void cancel();
+  /// \brief The server's status of the query. \param options default deadline: call_timeout
+  /// \throws the typed errors; UsageError without a query
+  [[nodiscard]] QueryStatus status(const QueryOptions& options = {});
+  /// \brief The query plan. \throws as status()
+  [[nodiscard]] std::string explain(const QueryOptions& options = {});
+  /// \brief Plan and timings of the query run to completion. \throws as status()
+  [[nodiscard]] ExplainAnalyzeResult explain_analyze(const QueryOptions& options = {});
+  /// \brief Asks the server to cancel the query and releases its claim on its deployment; wins
+  /// over a transparent re-run in progress. May be called from another thread.
+  /// \throws UsageError when no statement was ever executed; the call's typed errors
+  void cancel(const QueryOptions& options = {});
   /// \brief Releases the query on the server. Idempotent.
-  void clear();
+  /// \throws the call's typed errors (the query is forgotten either way)
+  void clear(const QueryOptions& options = {});
   /// \brief The server's id of the current query (empty when none): for logs and support.
-  const std::string& query_id() const noexcept;
+  /// \throws UsageError on a moved-from cursor
+  [[nodiscard]] const std::string& query_id() const;
 
  private:
-  struct State;
-  std::unique_ptr<State> s_;
+  friend class Connection;
+  Cursor(std::shared_ptr<detail::ConnectionState> connection, std::string catalog,
+         std::string database);
+  detail::Query& usable(const char* operation) const;
+
+  std::unique_ptr<detail::Query> q_;
+  std::optional<Batch> current_;  // the batch being read row by row
+  std::int64_t next_row_ = 0;
 };
 
 }  // namespace e6data

@@ -25,7 +25,32 @@ enum class ErrorKind {
   kClusterSuspended,  ///< The cluster is suspended (HTTP 503) and was not resumed.
   kStrategyChanged,   ///< The deployment serving a running query went away (blue-green switch).
   kInternal,          ///< The server failed in a way the client cannot act on.
+  /// A fetch failed in a way that may have consumed rows on the server: the result's position
+  /// is unknown, so the cursor refuses further fetches (without a call) instead of skipping rows.
+  kResultPositionUnknown,
+  /// A statement's execute failed after it may have reached a deployment: whether it ran is
+  /// unknown, and a statement with side effects is never sent again.
+  kOutcomeUnknown,
 };
+
+/// \brief Why a gRPC call failed, decided once from the status code and the exact message forms
+/// of PROTOCOL.md section 6 (never from text found elsewhere in a message).
+enum class FailureCause {
+  kNone,             ///< not from a failed call
+  kWrongDeployment,  ///< the router refused the call: its deployment is not serving (456)
+  kRouter503,        ///< the router answered 503 (a suspended cluster, or a proxy on the path)
+  kSessionLost,      ///< INTERNAL "Access denied": the session is unknown or expired
+  kUnavailable,      ///< the connection failed or broke (UNAVAILABLE, not a 503 form)
+  kDeadline,         ///< the call's deadline passed
+  kCancelled,        ///< the call or the query was cancelled
+  kUnauthenticated,  ///< the credentials were refused
+  kRefused,          ///< the server refused the request (bad SQL, unknown object, bad argument)
+  kUnimplemented,    ///< the server does not offer the method
+  kOther,            ///< anything else the server answered
+};
+
+/// \brief Name of a failure cause, e.g. "wrong deployment (456)".
+std::string_view to_string(FailureCause cause) noexcept;
 
 /// \brief Name of an error kind, e.g. "decode".
 std::string_view to_string(ErrorKind kind) noexcept;
@@ -38,6 +63,7 @@ struct ErrorContext {
   std::string strategy;        ///< the deployment (blue/green) the call went to, if known
   bool retryable = false;      ///< repeating the operation may succeed
   int http_status = 0;  ///< the router's HTTP status (456 wrong deployment, 503 suspended), or 0
+  FailureCause cause = FailureCause::kNone;  ///< why the call failed (set by the call path only)
 };
 
 /// \brief Base of every error the library throws.
@@ -64,6 +90,8 @@ class Error : public std::runtime_error {
   /// 456 (the deployment named by the strategy header is not serving) or 503 (the cluster is
   /// suspended); 0 otherwise.
   int http_status() const noexcept { return context_.http_status; }
+  /// \brief Why the call failed, as the call path classified it (kNone when not from a call).
+  FailureCause cause() const noexcept { return context_.cause; }
   /// \brief Everything known about the call the error came from.
   const ErrorContext& context() const noexcept { return context_; }
 

@@ -225,6 +225,12 @@ struct ConnectionOptions {
   std::string catalog;
   /// \brief E6DATA_DATABASE.
   std::string database;
+  /// \brief How the engine reads string literals, for parameters written into the SQL text (the
+  /// catalog-less call form carries no typed parameters): "ansi" ('' inside quotes), "backslash"
+  /// (\\ and \\' escapes, as e6data's Python connector writes them), or "" (the default: not
+  /// declared; a string parameter holding a backslash is then refused, since the two readings
+  /// differ). E6DATA_STRING_LITERALS.
+  std::string string_literals;
   /// \brief The cluster, as named in the console; the connection lower-cases it when it sends
   /// it. E6DATA_CLUSTER_NAME, or its alias E6DATA_CLUSTER_UUID.
   std::string cluster_name;
@@ -238,6 +244,13 @@ struct ConnectionOptions {
   /// \brief Give up waiting for a resume after this long. E6DATA_AUTO_RESUME_TIMEOUT,
   /// 1..86400 s.
   std::chrono::seconds auto_resume_timeout{300};
+  /// \brief Default deadline of a call that does not wait for a query to run (metadata, status,
+  /// explain, cancel, clear, catalog calls, dry run) when QueryOptions gives none.
+  /// E6DATA_CALL_TIMEOUT, 1..86400 s. (execute and fetches default to grpc.prepare_timeout.)
+  std::chrono::seconds call_timeout{60};
+  /// \brief Bound on the best-effort clean-up that destructors do (a query's clear).
+  /// E6DATA_CLEANUP_TIMEOUT, 0..600000 ms; 0 skips the clean-up call.
+  std::chrono::milliseconds cleanup_timeout{2000};
   /// \brief Log the protocol in detail.
   bool debug = false;
   /// \brief gRPC channel settings.

@@ -25,6 +25,7 @@ struct StrategyCounters {
   std::uint64_t queries_blue = 0;       ///< queries prepared on blue
   std::uint64_t queries_green = 0;      ///< queries prepared on green
   std::uint64_t bindings_evicted = 0;   ///< query bindings dropped by the cap or the TTL
+  std::uint64_t lag_holds = 0;  ///< 456s from an announced deployment ridden out (router lag)
 };
 
 /// \brief A consistent picture of one endpoint's strategy state.

@@ -3,6 +3,7 @@
 #include "client/connection_state.hpp"
 #include "client/statement_kind.hpp"
 #include "client/validated_options.hpp"
+#include "rpc/call_forms.hpp"
 
 namespace e6data {
 
@@ -19,15 +20,23 @@ Connection::~Connection() = default;
 Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&&) noexcept = default;
 
-void Connection::authenticate() {
-  if (!is_open()) throw UsageError("Connection::authenticate: the connection is closed");
-  // A new session for new work: forget the current ones so the route authenticates afresh.
-  state_->runner.forget_all();
-  state_->runner.run([](const strategy::Route& route) { return route.session; },
-                     strategy::Repeat::kSafe, state_->short_timeout());
+detail::ConnectionState& Connection::usable(const char* operation) const {
+  if (!state_) {
+    throw UsageError(std::string("Connection::") + operation + " on a moved-from connection");
+  }
+  state_->require_open((std::string("Connection::") + operation).c_str());
+  return *state_;
 }
 
-void Connection::close() {
+void Connection::authenticate(const QueryOptions& options) {
+  auto& state = usable("authenticate");
+  // A new session for new work: forget the current ones so the route authenticates afresh.
+  state.runner.forget_all();
+  (void)state.run("Connection::authenticate", options,
+                  [](const strategy::Route& route, strategy::TimePoint) { return route.session; });
+}
+
+void Connection::close() noexcept {
   if (!state_) return;
   state_->closed = true;
   state_->runner.forget_all();
@@ -38,96 +47,69 @@ bool Connection::is_open() const noexcept {
 }
 
 const ConnectionOptions& Connection::options() const {
+  if (!state_) throw UsageError("Connection::options on a moved-from connection");
   return state_->options;
 }
 
 StrategySnapshot Connection::strategy() const {
+  if (!state_) throw UsageError("Connection::strategy on a moved-from connection");
   return state_->endpoint->snapshot();
 }
 
-std::vector<std::string> Connection::schemas(const std::string& catalog) {
-  const auto res = state_->run([&](const strategy::Route& route) {
-    const std::string& session = route.session;
-    if (catalog.empty()) {
-      GetSchemaNamesRequest req;
-      req.set_sessionid(session);
-      return state_->client.schema_names(req, state_->call_options(route, state_->short_timeout()));
-    }
-    GetSchemaNamesV2Request req;
-    req.set_sessionid(session);
-    req.set_catalog(catalog);
-    return state_->client.schema_names_v2(req,
-                                          state_->call_options(route, state_->short_timeout()));
-  });
+std::vector<std::string> Connection::schemas(const std::string& catalog,
+                                             const QueryOptions& options) {
+  auto& state = usable("schemas");
+  const auto res =
+      state.run("Connection::schemas", options,
+                [&](const strategy::Route& route, strategy::TimePoint deadline) {
+                  return rpc::schema_names(state.client, route.session, catalog,
+                                           state.call_options(route, deadline, options));
+                });
   return {res.schemas().begin(), res.schemas().end()};
 }
 
-std::vector<std::string> Connection::tables(const std::string& catalog, const std::string& schema) {
-  const auto res = state_->run([&](const strategy::Route& route) {
-    const std::string& session = route.session;
-    if (catalog.empty()) {
-      GetTablesRequest req;
-      req.set_sessionid(session);
-      req.set_schema(schema);
-      return state_->client.tables(req, state_->call_options(route, state_->short_timeout()));
-    }
-    GetTablesV2Request req;
-    req.set_sessionid(session);
-    req.set_schema(schema);
-    req.set_catalog(catalog);
-    return state_->client.tables_v2(req, state_->call_options(route, state_->short_timeout()));
-  });
+std::vector<std::string> Connection::tables(const std::string& catalog, const std::string& schema,
+                                            const QueryOptions& options) {
+  auto& state = usable("tables");
+  const auto res = state.run("Connection::tables", options,
+                             [&](const strategy::Route& route, strategy::TimePoint deadline) {
+                               return rpc::tables(state.client, route.session, catalog, schema,
+                                                  state.call_options(route, deadline, options));
+                             });
   return {res.tables().begin(), res.tables().end()};
 }
 
 std::vector<ColumnInfo> Connection::columns(const std::string& catalog, const std::string& schema,
-                                            const std::string& table) {
-  const auto res = state_->run([&](const strategy::Route& route) {
-    const std::string& session = route.session;
-    if (catalog.empty()) {
-      GetColumnsRequest req;
-      req.set_sessionid(session);
-      req.set_schema(schema);
-      req.set_table(table);
-      return state_->client.columns(req, state_->call_options(route, state_->short_timeout()));
-    }
-    GetColumnsV2Request req;
-    req.set_sessionid(session);
-    req.set_schema(schema);
-    req.set_table(table);
-    req.set_catalog(catalog);
-    return state_->client.columns_v2(req, state_->call_options(route, state_->short_timeout()));
-  });
+                                            const std::string& table, const QueryOptions& options) {
+  auto& state = usable("columns");
+  const auto res =
+      state.run("Connection::columns", options,
+                [&](const strategy::Route& route, strategy::TimePoint deadline) {
+                  return rpc::columns(state.client, route.session, catalog, schema, table,
+                                      state.call_options(route, deadline, options));
+                });
   std::vector<ColumnInfo> out;
   for (const auto& f : res.fieldinfo()) out.push_back({f.fieldname(), f.fieldtype(), "", ""});
   return out;
 }
 
-std::string Connection::dry_run(const std::string& sql) {
+std::string Connection::dry_run(const std::string& sql, const QueryOptions& options) {
+  auto& state = usable("dry_run");
   const std::string text = detail::strip_trailing_semicolons(sql);
-  const auto res = state_->run([&](const strategy::Route& route) {
-    const std::string& session = route.session;
-    if (state_->options.catalog.empty()) {
-      DryRunRequest req;
-      req.set_sessionid(session);
-      req.set_schema(state_->options.database);
-      req.set_querystring(text);
-      return state_->client.dry_run(req, state_->call_options(route, state_->short_timeout()));
-    }
-    DryRunRequestV2 req;
-    req.set_sessionid(session);
-    req.set_schema(state_->options.database);
-    req.set_catalog(state_->options.catalog);
-    req.set_querystring(text);
-    return state_->client.dry_run_v2(req, state_->call_options(route, state_->short_timeout()));
-  });
+  const auto res =
+      state.run("Connection::dry_run", options,
+                [&](const strategy::Route& route, strategy::TimePoint deadline) {
+                  return rpc::dry_run(state.client, route.session, state.options.catalog,
+                                      state.options.database, text,
+                                      state.call_options(route, deadline, options));
+                });
   return res.dryrunvalue();
 }
 
 Cursor Connection::cursor(std::string catalog, std::string database) {
-  if (!is_open()) throw UsageError("Connection::cursor: the connection is closed");
-  return Cursor(state_, catalog.empty() ? state_->options.catalog : std::move(catalog),
-                database.empty() ? state_->options.database : std::move(database));
+  auto& state = usable("cursor");
+  return Cursor(state_, catalog.empty() ? state.options.catalog : std::move(catalog),
+                database.empty() ? state.options.database : std::move(database));
 }
 
 }  // namespace e6data

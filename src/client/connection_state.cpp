@@ -10,12 +10,6 @@
 namespace e6data::detail {
 namespace {
 
-std::chrono::milliseconds until(strategy::TimePoint deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - strategy::system_clock().now());
-  return std::max(left, std::chrono::milliseconds(1));
-}
-
 strategy::RunnerSettings settings_from(const ConnectionOptions& o) {
   strategy::RunnerSettings s;
   if (o.strategy.detection_order == "green,blue") {
@@ -27,6 +21,7 @@ strategy::RunnerSettings settings_from(const ConnectionOptions& o) {
   s.backoff_factor = o.retry.backoff_factor;
   s.auto_resume = o.auto_resume;
   s.auto_resume_timeout = o.auto_resume_timeout;
+  s.revalidate = o.strategy.validation;
   s.debug = o.debug;
   return s;
 }
@@ -67,7 +62,8 @@ ConnectionState::ConnectionState(ConnectionOptions o)
              {[this](strategy::Deployment d, strategy::TimePoint deadline) {
                 return authenticate_on(d, deadline);
               },
-              [this](strategy::TimePoint deadline) { resume_cluster(deadline); }}) {}
+              [this](strategy::TimePoint deadline) { return resume_cluster(deadline); },
+              [this](strategy::TimePoint deadline) { return cluster_status(deadline); }}) {}
 
 ConnectionState::~ConnectionState() = default;
 
@@ -76,7 +72,7 @@ std::string ConnectionState::authenticate_on(strategy::Deployment d, strategy::T
   req.set_user(options.username);
   req.set_password(options.password);
   const strategy::Route route{d, {}};
-  const AuthenticateResponse res = client.authenticate(req, call_options(route, until(deadline)));
+  const AuthenticateResponse res = client.authenticate(req, call_options(route, deadline));
   runner.observe(d, res);
   if (res.sessionid().empty()) {
     throw AuthenticationError(ErrorKind::kAuthentication,
@@ -85,25 +81,26 @@ std::string ConnectionState::authenticate_on(strategy::Deployment d, strategy::T
   return res.sessionid();
 }
 
-void ConnectionState::resume_cluster(strategy::TimePoint deadline) {
+std::string ConnectionState::cluster_status(strategy::TimePoint deadline) {
+  ClusterStatusRequest req;
+  req.set_user(options.username);
+  req.set_password(options.password);
+  const strategy::Route route{endpoint->for_new_work(), {}, 0};
+  return client.cluster_status(req, call_options(route, deadline)).status();
+}
+
+bool ConnectionState::resume_cluster(strategy::TimePoint deadline) {
   strategy::ClusterCalls calls;
-  const strategy::Route route{endpoint->for_new_work(), {}};
-  calls.status = [&](strategy::TimePoint d) {
-    ClusterStatusRequest req;
-    req.set_user(options.username);
-    req.set_password(options.password);
-    return client.cluster_status(req, call_options(route, std::min(until(d), short_timeout())))
-        .status();
-  };
+  const strategy::Route route{endpoint->for_new_work(), {}, 0};
+  calls.status = [&](strategy::TimePoint d) { return cluster_status(d); };
   calls.resume = [&](strategy::TimePoint d) {
     ResumeRequest req;
     req.set_user(options.username);
     req.set_password(options.password);
-    return client.cluster_resume(req, call_options(route, std::min(until(d), short_timeout())))
-        .status();
+    return client.cluster_resume(req, call_options(route, d)).status();
   };
-  strategy::resume_and_wait(calls, strategy::system_clock(), deadline,
-                            std::chrono::milliseconds(500));
+  return !strategy::resume_and_wait(calls, runner.clock(), deadline, std::chrono::milliseconds(500))
+              .was_active;
 }
 
 }  // namespace e6data::detail

@@ -171,7 +171,7 @@ std::string double_literal(double v, std::string_view name) {
   return parenthesise_if_negative(std::move(text));
 }
 
-std::string string_literal(std::string_view v, std::string_view name) {
+std::string string_literal(std::string_view v, std::string_view name, std::string_view dialect) {
   // A NUL ends the text in C APIs (SQLite's among them) and most servers refuse it.
   if (const std::size_t nul = v.find('\0'); nul != kNpos) {
     throw UsageError(
@@ -182,11 +182,25 @@ std::string string_literal(std::string_view v, std::string_view name) {
     throw UsageError(
         parameter_error(name, "the string is not valid UTF-8; STRING parameters must be text"));
   }
+  const std::size_t backslash = v.find('\\');
+  if (dialect.empty() && backslash != std::string_view::npos) {
+    // '' ends nothing in an engine that reads backslash escapes, and \' ends nothing in an ANSI
+    // one: without knowing the dialect, no literal of this string is safe in both.
+    throw UsageError(parameter_error(
+        name, "the string holds a backslash at byte " + std::to_string(backslash) +
+                  "; its literal reads differently in ANSI and backslash-escape SQL dialects. "
+                  "Use a catalog (typed parameters) or declare the engine's dialect "
+                  "(E6DATA_STRING_LITERALS=ansi or backslash)"));
+  }
   std::string out;
   out.reserve(v.size() + 2);
   out.push_back('\'');
   for (const char c : v) {
-    if (c == '\'') out.push_back('\'');
+    if (c == '\'') {
+      out.push_back(dialect == "backslash" ? '\\' : '\'');
+    } else if (c == '\\' && dialect == "backslash") {
+      out.push_back('\\');
+    }
     out.push_back(c);
   }
   out.push_back('\'');
@@ -360,7 +374,8 @@ std::vector<Placeholder> find_placeholders(std::string_view sql) {
   return found;
 }
 
-std::string sql_literal(const Value& value, std::string_view parameter_name_for_errors) {
+std::string sql_literal(const Value& value, std::string_view parameter_name_for_errors,
+                        std::string_view dialect) {
   const std::string_view name = parameter_name_for_errors;
   return std::visit(
       [&](const auto& v) -> std::string {
@@ -374,7 +389,7 @@ std::string sql_literal(const Value& value, std::string_view parameter_name_for_
         } else if constexpr (std::is_same_v<T, double>) {
           return double_literal(v, name);
         } else if constexpr (std::is_same_v<T, std::string_view>) {
-          return string_literal(v, name);
+          return string_literal(v, name, dialect);
         } else if constexpr (std::is_same_v<T, Date>) {
           return date_literal(v, name);
         } else if constexpr (std::is_same_v<T, Timestamp>) {
@@ -389,7 +404,8 @@ std::string sql_literal(const Value& value, std::string_view parameter_name_for_
       value);
 }
 
-std::string bind_positional(std::string_view sql, const std::vector<Value>& values) {
+std::string bind_positional(std::string_view sql, const std::vector<Value>& values,
+                            std::string_view dialect) {
   const std::vector<Placeholder> placeholders = find_placeholders(sql);
   const std::size_t count = require_only(placeholders, /*named=*/false, "bind_positional");
   if (count != values.size()) {
@@ -399,12 +415,13 @@ std::string bind_positional(std::string_view sql, const std::vector<Value>& valu
   std::vector<std::string> texts;
   texts.reserve(values.size());
   for (std::size_t i = 0; i < values.size(); ++i) {
-    texts.push_back(sql_literal(values[i], std::to_string(i)));
+    texts.push_back(sql_literal(values[i], std::to_string(i), dialect));
   }
   return splice(sql, placeholders, texts);
 }
 
-std::string bind_named(std::string_view sql, const NamedParameters& values) {
+std::string bind_named(std::string_view sql, const NamedParameters& values,
+                       std::string_view dialect) {
   const std::vector<Placeholder> placeholders = find_placeholders(sql);
   require_only(placeholders, /*named=*/true, "bind_named");
   const std::vector<std::size_t> matched = match_names(placeholders, values, "bind_named");
@@ -413,7 +430,9 @@ std::string bind_named(std::string_view sql, const NamedParameters& values) {
   std::vector<std::string> texts;
   texts.reserve(matched.size());
   for (const std::size_t v : matched) {
-    if (literals[v].empty()) literals[v] = sql_literal(values[v].second, ":" + values[v].first);
+    if (literals[v].empty()) {
+      literals[v] = sql_literal(values[v].second, ":" + values[v].first, dialect);
+    }
     texts.push_back(literals[v]);
   }
   return splice(sql, placeholders, texts);

@@ -77,7 +77,11 @@ std::vector<Placeholder> find_placeholders(std::string_view sql);
 ///   strings that hold a NUL byte or are not valid UTF-8; dates and timestamps outside the years
 ///   0001-9999; TimestampTz offsets with a seconds part or beyond +-14:00; decimals whose
 ///   |scale| is above wire::kMaxDecimalScale.
-std::string sql_literal(const Value& value, std::string_view parameter_name_for_errors);
+/// \param dialect how the engine reads string literals: "ansi" (the default), "backslash" (\\ and
+///   \\' escapes) or "" (undeclared: a string holding a backslash is refused, since it would mean
+///   something else in the other dialect)
+std::string sql_literal(const Value& value, std::string_view parameter_name_for_errors,
+                        std::string_view dialect = "ansi");
 
 /// \brief The statement with each `?` replaced by the literal of the next value.
 /// \param sql the statement, with `?` placeholders only
@@ -86,7 +90,8 @@ std::string sql_literal(const Value& value, std::string_view parameter_name_for_
 /// \throws UsageError when the number of `?` and of values differ, when the statement has
 ///   `:name` placeholders, when find_placeholders() refuses it, or when sql_literal() refuses a
 ///   value (named by its 0-based index).
-std::string bind_positional(std::string_view sql, const std::vector<Value>& values);
+std::string bind_positional(std::string_view sql, const std::vector<Value>& values,
+                            std::string_view dialect = "ansi");
 
 /// \brief The statement with each `:name` replaced by the literal of that name's value; a name
 /// may appear several times.
@@ -96,7 +101,8 @@ std::string bind_positional(std::string_view sql, const std::vector<Value>& valu
 /// \throws UsageError naming every placeholder without a value and every value whose name
 ///   appears nowhere; for a malformed or repeated name in `values`; when the statement has `?`
 ///   placeholders; when find_placeholders() or sql_literal() refuses.
-std::string bind_named(std::string_view sql, const NamedParameters& values);
+std::string bind_named(std::string_view sql, const NamedParameters& values,
+                       std::string_view dialect = "ansi");
 
 /// \brief For server-side (V2) parameters: the statement with each `:name` rewritten to `?`, and
 /// the values in the order of the `?`s (a name used twice gives its value twice).

@@ -60,6 +60,12 @@ std::optional<std::string> check_detection_order(std::string_view value) {
   return "must be \"blue,green\" or \"green,blue\"";
 }
 
+// The engine's reading of string literals: declared, or left undeclared (empty).
+std::optional<std::string> check_string_literals(std::string_view value) {
+  if (value.empty() || value == "ansi" || value == "backslash") return std::nullopt;
+  return "must be \"ansi\", \"backslash\" or empty";
+}
+
 std::string format_number(double value) {
   std::array<char, 32> buffer{};
   const auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
@@ -141,6 +147,18 @@ const std::array kFields = std::to_array<OptionField>({
        return std::int64_t{o.auto_resume_timeout.count()}; },
      .set = [](ConnectionOptions& o, const FieldValue& v) {
        o.auto_resume_timeout = seconds{std::get<std::int64_t>(v)}; }},
+    {.path = "call_timeout", .kind = FieldKind::kInteger, .env = "E6DATA_CALL_TIMEOUT",
+     .uri_key = "call-timeout", .min = 1, .max = kDaySeconds, .unit = "s",
+     .get = [](const ConnectionOptions& o) -> FieldValue {
+       return std::int64_t{o.call_timeout.count()}; },
+     .set = [](ConnectionOptions& o, const FieldValue& v) {
+       o.call_timeout = seconds{std::get<std::int64_t>(v)}; }},
+    {.path = "cleanup_timeout", .kind = FieldKind::kInteger, .env = "E6DATA_CLEANUP_TIMEOUT",
+     .uri_key = "cleanup-timeout", .min = 0, .max = 600000, .unit = "ms",
+     .get = [](const ConnectionOptions& o) -> FieldValue {
+       return std::int64_t{o.cleanup_timeout.count()}; },
+     .set = [](ConnectionOptions& o, const FieldValue& v) {
+       o.cleanup_timeout = std::chrono::milliseconds{std::get<std::int64_t>(v)}; }},
     {.path = "debug", .kind = FieldKind::kBool, .uri_key = "debug",
      .get = [](const ConnectionOptions& o) -> FieldValue { return o.debug; },
      .set = [](ConnectionOptions& o, const FieldValue& v) { o.debug = std::get<bool>(v); }},
@@ -229,6 +247,11 @@ const std::array kFields = std::to_array<OptionField>({
      .get = [](const ConnectionOptions& o) -> FieldValue { return o.strategy.shared_state; },
      .set = [](ConnectionOptions& o, const FieldValue& v) {
        o.strategy.shared_state = std::get<std::string>(v); }},
+    {.path = "string_literals", .kind = FieldKind::kText, .env = "E6DATA_STRING_LITERALS",
+     .uri_key = "string-literals", .check = check_string_literals,
+     .get = [](const ConnectionOptions& o) -> FieldValue { return o.string_literals; },
+     .set = [](ConnectionOptions& o, const FieldValue& v) {
+       o.string_literals = std::get<std::string>(v); }},
     {.path = "strategy.detection_order", .kind = FieldKind::kText,
      .env = "E6DATA_STRATEGY_DETECTION_ORDER", .uri_key = "strategy-detection-order",
      .check = check_detection_order,

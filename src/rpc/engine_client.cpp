@@ -10,6 +10,7 @@
 #include "e6data/errors.hpp"
 #include "e6x_engine.grpc.pb.h"
 #include "log/logger.hpp"
+#include "rpc/cancel_state.hpp"
 #include "rpc/failure.hpp"
 #include "rpc/grpc_log_bridge.hpp"
 
@@ -69,6 +70,7 @@ struct EngineClient::Impl {
   std::unique_ptr<QueryEngineService::Stub> engine;
   std::unique_ptr<ClusterService::Stub> cluster;
   std::string cluster_name;  // lower-cased, as the header is sent
+  std::string endpoint;      // host:port, for messages
   std::shared_ptr<spdlog::logger> log = log::get("e6data.grpc");
 
   // A fresh context per call (gRPC forbids reusing one), with the deadline and headers.
@@ -87,6 +89,24 @@ struct EngineClient::Impl {
     prepare_context(ctx, call);
     Response res;
     const auto started = std::chrono::steady_clock::now();
+    // Registered with the cancellation handle for the call's duration; unregistered before the
+    // context is destroyed (CancelState's mutex orders the two).
+    struct Registration {
+      detail::CancelState* state;
+      ~Registration() {
+        if (state == nullptr) return;
+        std::lock_guard lock(state->mutex);
+        state->on_cancel = nullptr;
+      }
+    } registration{call.cancel.get()};
+    if (call.cancel) {
+      std::lock_guard lock(call.cancel->mutex);
+      if (call.cancel->cancelled.load()) {
+        throw_call_error(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the caller"),
+                         {name, call.query_id, call.strategy, endpoint});
+      }
+      call.cancel->on_cancel = [&ctx] { ctx.TryCancel(); };
+    }
     const grpc::Status st = (stub.*method)(&ctx, req, &res);
     if (log->should_log(spdlog::level::debug)) {
       const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -99,7 +119,7 @@ struct EngineClient::Impl {
                   {"elapsed_us", std::to_string(us)},
                   {"grpc_code", std::to_string(static_cast<int>(st.error_code()))}});
     }
-    if (!st.ok()) throw_call_error(st, {name, call.query_id, call.strategy});
+    if (!st.ok()) throw_call_error(st, {name, call.query_id, call.strategy, endpoint});
     return res;
   }
 };
@@ -110,6 +130,7 @@ EngineClient::EngineClient(const ConnectionOptions& options) : impl_(std::make_u
   impl_->engine = QueryEngineService::NewStub(impl_->channel);
   impl_->cluster = ClusterService::NewStub(impl_->channel);
   impl_->cluster_name = lower(options.cluster_name);
+  impl_->endpoint = options.host + ":" + std::to_string(options.port);
 }
 
 EngineClient::~EngineClient() = default;

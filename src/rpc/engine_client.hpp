@@ -15,14 +15,19 @@
 #include "e6data/options.hpp"
 #include "e6x_engine.pb.h"
 
+namespace e6data::detail {
+struct CancelState;
+}
+
 namespace e6data::rpc {
 
 // Per call: where it belongs and how long it may take.
 struct CallOptions {
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};
-  std::string strategy;    // "blue"/"green" once known; empty sends no header
-  std::string planner_ip;  // the engineIP of the query the call belongs to
-  std::string query_id;    // for error messages
+  std::shared_ptr<detail::CancelState> cancel;  // cancels the call from another thread, if set
+  std::string strategy;                         // "blue"/"green" once known; empty sends no header
+  std::string planner_ip;                       // the engineIP of the query the call belongs to
+  std::string query_id;                         // for error messages
 };
 
 class EngineClient {

@@ -1,83 +1,82 @@
 #include "rpc/failure.hpp"
 
-#include "e6data/errors.hpp"
+#include <array>
 
 namespace e6data::rpc {
 namespace {
 
-bool contains(const std::string& text, std::string_view part) {
-  return text.find(part) != std::string::npos;
+// The exact messages of PROTOCOL.md §6. gRPC writes the plain-proxy form itself when an HTTP/2
+// response carries a non-200 status, so it cannot come from a server's or user's text.
+constexpr std::array<std::string_view, 3> kWrongDeploymentForms = {
+    "status: 456", "Received http2 header with status: 456", "Wrong strategy. Status: 456"};
+constexpr std::array<std::string_view, 2> kRouter503Forms = {
+    "status: 503, cluster is suspended", "Received http2 header with status: 503"};
+constexpr std::string_view kAccessDenied = "Access denied";
+
+bool is_one_of(std::string_view message, const auto& forms) {
+  for (const std::string_view form : forms) {
+    if (message == form) return true;
+  }
+  return false;
 }
 
 }  // namespace
 
-std::string_view to_string(FailureKind kind) noexcept {
-  switch (kind) {
-    case FailureKind::kWrongStrategy:
-      return "wrong strategy (456)";
-    case FailureKind::kAccessDenied:
-      return "access denied";
-    case FailureKind::kSuspended:
-      return "cluster suspended (503)";
-    case FailureKind::kTransient:
-      return "transient";
-    case FailureKind::kDeadline:
-      return "deadline exceeded";
-    case FailureKind::kCancelled:
-      return "cancelled";
-    case FailureKind::kUnauthenticated:
-      return "unauthenticated";
-    case FailureKind::kQuery:
-      return "query refused";
-    case FailureKind::kFatal:
-      return "fatal";
-  }
-  return "?";
-}
-
-FailureKind classify_failure(const grpc::Status& status) {
-  const std::string& message = status.error_message();
-  // The router's HTTP statuses come first: they arrive as UNKNOWN/UNAVAILABLE with the HTTP
-  // status in the text, which is the only place gRPC keeps it.
-  if (contains(message, "status: 456")) return FailureKind::kWrongStrategy;
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE && contains(message, "status: 503")) {
-    return FailureKind::kSuspended;
-  }
-  if (contains(message, "Access denied")) return FailureKind::kAccessDenied;
+FailureCause classify_failure(const grpc::Status& status) {
+  // error_message() returns a copy: keep it alive while it is viewed.
+  const std::string message = status.error_message();
   switch (status.error_code()) {
+    case grpc::StatusCode::UNKNOWN:
+      return is_one_of(message, kWrongDeploymentForms) ? FailureCause::kWrongDeployment
+                                                       : FailureCause::kOther;
     case grpc::StatusCode::UNAVAILABLE:
-      return FailureKind::kTransient;
+      return is_one_of(message, kRouter503Forms) ? FailureCause::kRouter503
+                                                 : FailureCause::kUnavailable;
+    case grpc::StatusCode::INTERNAL:
+      // A live cluster answers exactly "Access denied"; the dev server adds a reason after it.
+      return message.starts_with(kAccessDenied) ? FailureCause::kSessionLost : FailureCause::kOther;
     case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return FailureKind::kDeadline;
+      return FailureCause::kDeadline;
     case grpc::StatusCode::CANCELLED:
-      return FailureKind::kCancelled;
+      return FailureCause::kCancelled;
     case grpc::StatusCode::UNAUTHENTICATED:
     case grpc::StatusCode::PERMISSION_DENIED:
-      return FailureKind::kUnauthenticated;
+      return FailureCause::kUnauthenticated;
     case grpc::StatusCode::INVALID_ARGUMENT:
     case grpc::StatusCode::NOT_FOUND:
     case grpc::StatusCode::ALREADY_EXISTS:
     case grpc::StatusCode::FAILED_PRECONDITION:
     case grpc::StatusCode::OUT_OF_RANGE:
-      return FailureKind::kQuery;
+      return FailureCause::kRefused;
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return FailureCause::kUnimplemented;
     default:
-      return FailureKind::kFatal;
+      return FailureCause::kOther;
   }
 }
 
 void throw_call_error(const grpc::Status& status, const CallInfo& call) {
-  const FailureKind kind = classify_failure(status);
+  const FailureCause cause = classify_failure(status);
   ErrorContext context;
   context.grpc_code = static_cast<int>(status.error_code());
   context.server_message = status.error_message();
   context.query_id = call.query_id;
   context.strategy = call.strategy;
+  context.cause = cause;
   std::string message = call.method + " failed";
   if (!call.query_id.empty()) message += " (query " + call.query_id + ")";
   if (!call.strategy.empty()) message += " on the " + call.strategy + " deployment";
-  message += ": " + status.error_message();
-  switch (kind) {
-    case FailureKind::kWrongStrategy:
+  if (status.error_message().empty()) {
+    // Something answered, but not as an e6data server would (a wrong service or port).
+    message += ": the server at " +
+               (call.endpoint.empty() ? std::string("the endpoint") : call.endpoint) +
+               " did not answer as an e6data QueryEngineService (gRPC status " +
+               std::to_string(context.grpc_code) + ")";
+  } else {
+    message += ": " + status.error_message();
+  }
+  switch (cause) {
+    case FailureCause::kWrongDeployment:
       context.http_status = 456;
       context.retryable = call.query_id.empty();
       if (!call.query_id.empty()) {
@@ -86,29 +85,31 @@ void throw_call_error(const grpc::Status& status, const CallInfo& call) {
                          context);
       }
       throw ConnectionError(ErrorKind::kConnection, message, context);
-    case FailureKind::kAccessDenied:
+    case FailureCause::kSessionLost:
       context.retryable = true;  // after authenticating again
       throw AuthenticationError(ErrorKind::kAuthentication, message, context);
-    case FailureKind::kSuspended:
+    case FailureCause::kRouter503:
       context.http_status = 503;
-      context.retryable = true;  // after resuming the cluster
+      context.retryable = true;  // after resuming the cluster (or backing off)
       throw ClusterSuspendedError(ErrorKind::kClusterSuspended,
                                   message +
                                       " -- the cluster is suspended; resume it or enable "
                                       "auto_resume",
                                   context);
-    case FailureKind::kTransient:
+    case FailureCause::kUnavailable:
       context.retryable = true;
       throw ConnectionError(ErrorKind::kConnection, message, context);
-    case FailureKind::kDeadline:
+    case FailureCause::kDeadline:
       throw TimeoutError(ErrorKind::kTimeout, message, context);
-    case FailureKind::kCancelled:
+    case FailureCause::kCancelled:
       throw CancelledError(ErrorKind::kCancelled, message, context);
-    case FailureKind::kUnauthenticated:
+    case FailureCause::kUnauthenticated:
       throw AuthenticationError(ErrorKind::kAuthentication, message, context);
-    case FailureKind::kQuery:
+    case FailureCause::kRefused:
       throw QueryError(ErrorKind::kQuery, message, context);
-    case FailureKind::kFatal:
+    case FailureCause::kNone:
+    case FailureCause::kUnimplemented:
+    case FailureCause::kOther:
       break;
   }
   throw Error(ErrorKind::kInternal, message, context);

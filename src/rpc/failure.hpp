@@ -1,47 +1,41 @@
 #pragma once
-// Classification of failed gRPC calls: the one place where a grpc::Status becomes a failure kind
-// (what the strategy layer decides on) and a typed public error (what users catch). Decisions
-// elsewhere are made on kinds, never on message text.
+// Classification of failed gRPC calls: the one place where a grpc::Status becomes a failure cause
+// (e6data::FailureCause, carried in the error's context to the strategy layer) and a typed public
+// error (what users catch). No other layer reads message text.
 //
-// The router and the server signal blue-green events through the status (PROTOCOL.md §6):
-//   HTTP 456 from the router  -> UNKNOWN "Received http2 header with status: 456"
-//   HTTP 503 (suspended)      -> UNAVAILABLE "... status: 503"
-//   unknown/expired session   -> INTERNAL "... Access denied ..."
+// The router and the server signal blue-green events through the status (PROTOCOL.md §6). A cause
+// is recognised by the status code AND the whole message being one of these exact forms, never a
+// substring (text inside a message can come from SQL, data or a trigger):
+//   wrong deployment (456): UNKNOWN      "status: 456"                          (e6data's gateway)
+//                           UNKNOWN      "Received http2 header with status: 456" (plain proxy)
+//                           UNKNOWN      "Wrong strategy. Status: 456"          (older documents)
+//   503:                    UNAVAILABLE  "status: 503, cluster is suspended"    (e6data's gateway)
+//                           UNAVAILABLE  "Received http2 header with status: 503" (plain proxy)
+//   session lost:           INTERNAL     "Access denied" or "Access denied..."
 
 #include <grpcpp/support/status.h>
 
 #include <string>
 #include <string_view>
 
+#include "e6data/errors.hpp"
+
 namespace e6data::rpc {
 
-enum class FailureKind {
-  kWrongStrategy,    // the strategy header names a deployment that is not serving (456)
-  kAccessDenied,     // the session is unknown or expired: authenticate again
-  kSuspended,        // the cluster is suspended (503): resume it
-  kTransient,        // the connection failed (UNAVAILABLE): a retry may succeed where safe
-  kDeadline,         // the call's deadline passed
-  kCancelled,        // the call or query was cancelled
-  kUnauthenticated,  // the credentials were refused
-  kQuery,            // the request was refused: bad SQL, unknown object, bad argument
-  kFatal,            // anything else: the server failed in a way the client cannot act on
-};
-
-std::string_view to_string(FailureKind kind) noexcept;
-
-// The failure kind of a non-OK status.
-FailureKind classify_failure(const grpc::Status& status);
+// The failure cause of a non-OK status.
+FailureCause classify_failure(const grpc::Status& status);
 
 // What the failing call was, for the error's message and fields.
 struct CallInfo {
   std::string method;    // e.g. "prepareStatementV2"
   std::string query_id;  // empty when the call belongs to no query
   std::string strategy;  // the deployment the call went to, if known
+  std::string endpoint;  // host:port, for messages that must say where
 };
 
 // Throws the typed public error for a failed call (ConnectionError, AuthenticationError,
 // QueryError, TimeoutError, CancelledError, ClusterSuspendedError or Error), keeping the
-// server's message. \pre !status.ok()
+// server's message and the cause. \pre !status.ok()
 [[noreturn]] void throw_call_error(const grpc::Status& status, const CallInfo& call);
 
 }  // namespace e6data::rpc

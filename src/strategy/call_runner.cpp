@@ -59,15 +59,47 @@ void CallRunner::drop_retired_sessions_locked() {
 }
 
 std::string CallRunner::authenticate_on(Deployment d, TimePoint deadline) {
+  std::shared_ptr<SingleFlight<std::string>> flight;
+  {
+    std::lock_guard lock(mutex_);
+    auto& slot = reauth_[index(d)];
+    if (!slot) slot = std::make_shared<SingleFlight<std::string>>();
+    flight = slot;
+  }
+  const auto outcome = flight->run(
+      [&] {
+        std::string session = hooks_.authenticate(d, deadline);
+        state_->confirm(d);
+        store_session(d, session);
+        return session;
+      },
+      state_->clock(), deadline, "an authentication on this connection");
+  if (outcome.value) return *outcome.value;
+  // The leader's authentication failed; its error is this connection's too (same credentials,
+  // same deployment), unless it was the leader's own deadline.
+  if (outcome.leader_error) {
+    try {
+      std::rethrow_exception(outcome.leader_error);
+    } catch (const TimeoutError&) {
+    }
+  }
   std::string session = hooks_.authenticate(d, deadline);
   state_->confirm(d);
   store_session(d, session);
   return session;
 }
 
+void CallRunner::throw_deadline(const char* what) const {
+  throw TimeoutError(ErrorKind::kTimeout,
+                     std::string(what) + ": the call's deadline passed at " + state_->endpoint());
+}
+
 Deployment CallRunner::detect(TimePoint deadline) {
   const TimePoint limit = std::min(deadline, state_->clock().now() + settings_.detection_timeout);
-  for (int round = 0; round < 4; ++round) {
+  // Both deployments answering 456 happens for a moment while a router changes (its replicas
+  // do not all change at once): probe again after a short, growing pause, until the limit.
+  Duration pause = std::chrono::milliseconds(50);
+  for (;;) {
     auto outcome = state_->detection().run(
         [&]() -> Deployment {
           // Another caller may have finished a detection just before this one started.
@@ -87,61 +119,87 @@ Deployment CallRunner::detect(TimePoint deadline) {
                          {{"strategy", name(d)}, {"endpoint", state_->endpoint()}});
               return d;
             } catch (const Error& e) {
-              if (e.http_status() != 456) throw;
+              if (e.cause() != FailureCause::kWrongDeployment) throw;
               if (settings_.debug) {
                 log::event(log::get("e6data.strategy"), spdlog::level::debug,
                            "detection probe answered 456", {{"strategy", name(d)}});
               }
             }
           }
-          throw ConnectionError(ErrorKind::kConnection,
-                                "strategy detection failed: both blue and green answered 456 at " +
-                                    state_->endpoint());
+          return Deployment::kNone;  // both answered 456
         },
         state_->clock(), limit, "strategy detection");
     if (outcome.value && *outcome.value != Deployment::kNone) return *outcome.value;
-    if (state_->clock().now() >= limit) break;
+    if (outcome.leader_error) {
+      // The leader failed. Its error is the endpoint's (unreachable, TLS, suspended) unless it
+      // depends on the leader: its credentials or its deadline. Then this caller tries itself.
+      try {
+        std::rethrow_exception(outcome.leader_error);
+      } catch (const AuthenticationError&) {
+      } catch (const TimeoutError&) {
+      }
+    }
+    const TimePoint next = state_->clock().now() + pause;
+    if (next >= limit) {
+      if (outcome.value) {  // both deployments kept answering 456
+        throw ConnectionError(ErrorKind::kConnection,
+                              "strategy detection failed: both blue and green answered 456 at " +
+                                  state_->endpoint() + " until the detection deadline");
+      }
+      throw TimeoutError(ErrorKind::kTimeout,
+                         "strategy detection did not finish within the detection timeout at " +
+                             state_->endpoint());
+    }
+    if (outcome.value)
+      state_->clock().sleep_until(next);  // (a follower of a failed leader
+                                          // tries at once, as the leader)
+    pause = std::min<Duration>(pause * 2, std::chrono::milliseconds(500));
   }
-  throw TimeoutError(
-      ErrorKind::kTimeout,
-      "strategy detection did not finish within the detection timeout at " + state_->endpoint());
 }
 
 Route CallRunner::route(TimePoint deadline) {
-  for (int round = 0; round < 4; ++round) {
+  for (;;) {
+    if (state_->clock().now() >= deadline) throw_deadline("routing the call");
+    const StrategyWord w = state_->word();
     Deployment d = state_->for_new_work();
     if (d != Deployment::kNone) {
+      bool revalidate = false;
       {
         std::lock_guard lock(mutex_);
         drop_retired_sessions_locked();
-        if (const auto& s = sessions_[index(d)]; !s.empty()) return {d, s};
+        if (const auto& s = sessions_[index(d)]; !s.empty()) {
+          // A held session needs no call, except once per cache timeout per endpoint: then this
+          // caller revalidates the cached deployment with one authentication.
+          if (!settings_.revalidate || !state_->claim_revalidation(settings_.cache_timeout)) {
+            return {d, s, w.generation};
+          }
+          revalidate = true;
+        }
       }
-      const bool fresh = state_->is_fresh(settings_.cache_timeout);
+      const bool fresh = !revalidate && state_->is_fresh(settings_.cache_timeout);
       (fresh ? state_->counters().cache_hits : state_->counters().cache_misses).fetch_add(1);
       try {
         // Fresh: the one authentication any new session needs. Expired: the same call
         // revalidates the cached deployment (not a blind blue-then-green probe).
-        return {d, authenticate_on(d, deadline)};
+        return {d, authenticate_on(d, deadline), w.generation};
       } catch (const Error& e) {
-        if (e.http_status() != 456) throw;
+        if (e.cause() != FailureCause::kWrongDeployment) throw;
         state_->counters().recoveries_456.fetch_add(1);
-        state_->on_wrong_deployment(d);
+        state_->on_wrong_deployment(d, w.generation);
         continue;
       }
     }
     state_->counters().cache_misses.fetch_add(1);
     d = detect(deadline);
-    if (auto s = session_on(d); !s.empty()) return {d, s};  // this caller led the detection
+    const std::uint32_t generation = state_->word().generation;
+    if (auto s = session_on(d); !s.empty()) return {d, s, generation};  // led the detection
     try {
-      return {d, authenticate_on(d, deadline)};
+      return {d, authenticate_on(d, deadline), generation};
     } catch (const Error& e) {
-      if (e.http_status() != 456) throw;
-      state_->on_wrong_deployment(d);
+      if (e.cause() != FailureCause::kWrongDeployment) throw;
+      state_->on_wrong_deployment(d, generation);
     }
   }
-  throw ConnectionError(
-      ErrorKind::kConnection,
-      "no deployment accepted a session: the strategy kept changing at " + state_->endpoint());
 }
 
 double CallRunner::jitter() {
@@ -149,16 +207,62 @@ double CallRunner::jitter() {
   return std::uniform_real_distribution<double>(0.5, 1.0)(rng_);
 }
 
+bool CallRunner::back_off(int attempt, TimePoint deadline) {
+  if (attempt >= settings_.max_attempts) return false;
+  const auto delay = backoff_delay(attempt, settings_.backoff_factor, jitter());
+  const TimePoint at = state_->clock().now() + std::chrono::duration_cast<Duration>(delay);
+  if (at >= deadline) return false;
+  state_->counters().retries.fetch_add(1);
+  if (settings_.debug) {
+    log::event(log::get("e6data.strategy"), spdlog::level::debug,
+               "transient failure: retrying after backoff",
+               {{"attempt", std::to_string(attempt)},
+                {"delay_ms", std::to_string(delay.count() / 1000000)}});
+  }
+  state_->clock().sleep_until(at);
+  return true;
+}
+
+bool CallRunner::recover_503(const Route& route, Repeat repeat, int attempt, TimePoint deadline) {
+  // PROTOCOL.md §6, a 503 step by step: the cluster's status tells a suspension from a proxy's
+  // failure on the path.
+  if (attempt > kMaxRecoveries) return false;
+  if (!settings_.auto_resume || !hooks_.resume_cluster) {
+    if (!hooks_.cluster_status) return false;
+    const std::string status = hooks_.cluster_status(deadline);
+    if (status == "suspended" || status == "suspending" || status == "resuming") return false;
+    return repeat == Repeat::kSafe && back_off(attempt, deadline);
+  }
+  // The resume wait is bounded by the call's deadline and by the auto-resume timeout.
+  const TimePoint resume_deadline =
+      std::min(deadline, state_->clock().now() + settings_.auto_resume_timeout);
+  const auto outcome = state_->resume().run(
+      [&] {
+        const bool resumed = hooks_.resume_cluster(resume_deadline);
+        if (resumed) state_->counters().resumes.fetch_add(1);
+        return resumed;
+      },
+      state_->clock(), resume_deadline, "the cluster to resume");
+  if (outcome.leader_error) std::rethrow_exception(outcome.leader_error);
+  if (outcome.value && !*outcome.value) {
+    // Active all along: the 503 came from something else on the path (a proxy). Transient.
+    return repeat == Repeat::kSafe && back_off(attempt, deadline);
+  }
+  forget(route);  // a resumed cluster does not know the sessions of before
+  return state_->clock().now() < deadline;
+}
+
 bool CallRunner::recover(const Error& e, const Route& route, Repeat repeat, int attempt,
                          TimePoint deadline) {
+  if (state_->clock().now() >= deadline) return false;
   auto log = log::get("e6data.strategy");
   switch (recovery_for(e)) {
     case Recovery::kWrongDeployment:
       if (attempt > kMaxRecoveries) return false;
       state_->counters().recoveries_456.fetch_add(1);
-      state_->on_wrong_deployment(route.deployment);
+      state_->on_wrong_deployment(route.deployment, route.generation);
       forget(route);
-      log::event(log, spdlog::level::info, "456: the deployment is not serving; routing again",
+      log::event(log, spdlog::level::debug, "456: the deployment is not serving; routing again",
                  {{"strategy", name(route.deployment)}, {"query_id", e.query_id()}});
       return true;
     case Recovery::kSessionLost:
@@ -168,36 +272,10 @@ bool CallRunner::recover(const Error& e, const Route& route, Repeat repeat, int 
       log::event(log, spdlog::level::info, "session refused: authenticating again",
                  {{"strategy", name(route.deployment)}});
       return true;
-    case Recovery::kSuspended: {
-      if (!settings_.auto_resume || attempt > kMaxRecoveries || !hooks_.resume_cluster) {
-        return false;
-      }
-      // The resume has its own budget: a cluster takes longer to resume than a call to run.
-      const TimePoint resume_deadline = state_->clock().now() + settings_.auto_resume_timeout;
-      const auto outcome = state_->resume().run(
-          [&] {
-            state_->counters().resumes.fetch_add(1);
-            hooks_.resume_cluster(resume_deadline);
-            return true;
-          },
-          state_->clock(), resume_deadline, "the cluster to resume");
-      forget(route);  // a resumed cluster does not know the sessions of before
-      return outcome.value.value_or(true);
-    }
-    case Recovery::kTransient: {
-      if (repeat == Repeat::kUnsafe || attempt >= settings_.max_attempts) return false;
-      const auto delay = backoff_delay(attempt, settings_.backoff_factor, jitter());
-      const TimePoint at = state_->clock().now() + std::chrono::duration_cast<Duration>(delay);
-      if (at >= deadline) return false;
-      state_->counters().retries.fetch_add(1);
-      if (settings_.debug) {
-        log::event(log, spdlog::level::debug, "transient failure: retrying after backoff",
-                   {{"attempt", std::to_string(attempt)},
-                    {"delay_ms", std::to_string(delay.count() / 1000000)}});
-      }
-      state_->clock().sleep_until(at);
-      return true;
-    }
+    case Recovery::kSuspended:
+      return recover_503(route, repeat, attempt, deadline);
+    case Recovery::kTransient:
+      return repeat == Repeat::kSafe && back_off(attempt, deadline);
     case Recovery::kNone:
       break;
   }

@@ -5,10 +5,15 @@
 //    connection holds no session there: with a fresh strategy that is one call (a cache hit);
 //    with an expired one it revalidates the cached deployment with that same one call; with none
 //    it joins the endpoint's single detection (blue, then green on 456, in the configured order).
-//  * run(): a call that belongs to no query. 456 -> forget the strategy, re-detect (once for all
-//    waiting callers), retry; "Access denied" -> authenticate again, retry; 503 with auto-resume
-//    -> resume the cluster (once per cluster), retry; a transient failure -> exponential backoff
-//    with jitter, only for calls that cannot duplicate work and never past the deadline.
+//  * run(): a call that belongs to no query. 456 -> the endpoint state decides (router lag: hold
+//    new work on the active side; a retired active side: the pending one, or re-detect once for
+//    all waiting callers), retry; "Access denied" -> authenticate again (once per deployment per
+//    connection), retry; a 503 form -> ask the cluster's status: suspended with auto-resume ->
+//    resume (once per cluster), retry; active -> a proxy's transient failure; a transient
+//    failure -> exponential backoff with jitter, only for calls that cannot duplicate work.
+//  * One deadline per call: every attempt, recovery, backoff and resume wait inside a call is
+//    bounded by the deadline the caller gave (the resume wait by the smaller of what is left and
+//    the auto-resume timeout).
 //  * run_bound(): a prepare. Like run(), and binds the new query to the deployment it was
 //    prepared on (EndpointState::bind), so a switch completes only after it is released.
 //  * call_bound(): any later call of a prepared query, on that query's deployment and session.
@@ -19,6 +24,7 @@
 // Thread safety: all methods may be called from any number of threads at once.
 
 #include <array>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -34,16 +40,21 @@
 
 namespace e6data::strategy {
 
-// Where a call goes: a deployment and a session on it.
+// Where a call goes: a deployment, a session on it, and the generation of the strategy word it
+// was chosen under (a 456 from a call routed under an older word is stale).
 struct Route {
   Deployment deployment = Deployment::kNone;
   std::string session;
+  std::uint32_t generation = 0;
 };
 
 struct RunnerSettings {
   std::array<Deployment, 2> detection_order{Deployment::kBlue, Deployment::kGreen};
   Duration cache_timeout = std::chrono::seconds(300);
   Duration detection_timeout = std::chrono::seconds(30);
+  // E6DATA_STRATEGY_VALIDATION: revalidate the cached deployment (one call) once the cache
+  // timeout has passed. Off: the cached deployment is trusted until a 456 says otherwise.
+  bool revalidate = true;
   int max_attempts = 5;
   std::chrono::duration<double> backoff_factor{0.2};
   bool auto_resume = true;
@@ -53,10 +64,14 @@ struct RunnerSettings {
 };
 
 struct RunnerHooks {
-  // Authenticates on `d`; returns the session id. Throws the typed errors (456 has http_status).
+  // Authenticates on `d`; returns the session id. Throws the typed errors (456 has its cause).
   std::function<std::string(Deployment d, TimePoint deadline)> authenticate;
-  // Resumes the cluster and returns when it is active; throws ClusterSuspendedError otherwise.
-  std::function<void(TimePoint deadline)> resume_cluster;
+  // Asks the cluster's status; when suspended resumes it and returns once it is active (true).
+  // Returns false when the cluster was active at once: the 503 came from something else on the
+  // path. Throws ClusterSuspendedError when it does not become active by `deadline`.
+  std::function<bool(TimePoint deadline)> resume_cluster;
+  // The cluster's status ("active", "suspended", ...), for a 503 with auto-resume off.
+  std::function<std::string(TimePoint deadline)> cluster_status;
 };
 
 // Whether repeating a call after an unknown outcome could duplicate work.
@@ -68,8 +83,10 @@ class CallRunner {
 
   EndpointState& state() noexcept { return *state_; }
   const RunnerSettings& settings() const noexcept { return settings_; }
+  Clock& clock() const noexcept { return state_->clock(); }
 
-  // The session for new work (see above). Throws the typed errors of authentication.
+  // The session for new work (see above). Throws the typed errors of authentication; a
+  // TimeoutError once `deadline` has passed.
   Route route(TimePoint deadline);
   // Forgets `route`'s session (it was refused); other sessions are kept.
   void forget(const Route& route);
@@ -78,12 +95,15 @@ class CallRunner {
 
   // Handles the failure `e` of attempt `attempt` of a call on `route` by the rules above: does
   // what recovery needs (forget a strategy or session, resume, back off) and returns true when
-  // the call may be made again, false when `e` must be reported.
+  // the call may be made again, false when `e` must be reported. Never returns true once
+  // `deadline` has passed.
   bool recover(const Error& e, const Route& route, Repeat repeat, int attempt, TimePoint deadline);
 
-  // Passes a response's `new_strategy` (when the message has the field) to the endpoint state.
+  // Passes a response's `new_strategy` (when the message has the field) to the endpoint state,
+  // and notes that `from` served the call.
   template <typename Response>
   void observe(Deployment from, const Response& response) {
+    state_->note_served(from);
     if constexpr (requires { response.new_strategy(); }) {
       if (!response.new_strategy().empty()) {
         state_->observe_new_strategy(from, response.new_strategy());
@@ -91,10 +111,9 @@ class CallRunner {
     }
   }
 
-  // A call that belongs to no query: `call(route)` with recovery.
+  // A call that belongs to no query: `call(route)` with recovery, all within `deadline`.
   template <typename Call>
-  auto run(Call&& call, Repeat repeat, Duration timeout) -> decltype(call(Route{})) {
-    const TimePoint deadline = state_->clock().now() + timeout;
+  auto run(Call&& call, Repeat repeat, TimePoint deadline) -> decltype(call(Route{})) {
     for (int attempt = 1;; ++attempt) {
       Route route;
       try {
@@ -118,16 +137,18 @@ class CallRunner {
 
   // A prepare: `call(route)` with recovery, bound to the route's deployment on success.
   template <typename Call>
-  auto run_bound(Call&& call, Duration timeout) -> Bound<decltype(call(Route{}))> {
-    const TimePoint deadline = state_->clock().now() + timeout;
+  auto run_bound(Call&& call, TimePoint deadline) -> Bound<decltype(call(Route{}))> {
     for (int attempt = 1;; ++attempt) {
       Route route;
       std::shared_ptr<QueryBinding> binding;
       try {
         route = this->route(deadline);
         binding = state_->bind(route.deployment);
-        if (!binding) {  // a switch was announced meanwhile: route again (bounded by attempts)
-          if (attempt > 8) throw Error(ErrorKind::kInternal, "the strategy kept changing");
+        if (!binding) {
+          // A switch was announced (or a lag hold ended) between routing and binding: route
+          // again. Each round follows a change of the word, so this ends; the deadline bounds it.
+          if (state_->clock().now() >= deadline) throw_deadline("prepare");
+          --attempt;
           continue;
         }
         auto response = call(route);
@@ -147,11 +168,10 @@ class CallRunner {
   }
 
   // A later call of a bound query, on its route. Retries transient failures of repeatable calls;
-  // every other failure is thrown for the cursor to decide.
+  // every other failure is thrown for the query to judge (recovery.hpp judge_failed_query).
   template <typename Call>
   auto call_bound(const Route& route, QueryBinding& binding, Call&& call, Repeat repeat,
-                  Duration timeout) -> decltype(call(route)) {
-    const TimePoint deadline = state_->clock().now() + timeout;
+                  TimePoint deadline) -> decltype(call(route)) {
     for (int attempt = 1;; ++attempt) {
       binding.touch(state_->clock().now());
       try {
@@ -167,9 +187,30 @@ class CallRunner {
     }
   }
 
+  // The same three with a budget relative to now instead of a deadline.
+  template <typename Call>
+  auto run(Call&& call, Repeat repeat, Duration budget) {
+    return run(std::forward<Call>(call), repeat, state_->clock().now() + budget);
+  }
+  template <typename Call>
+  auto run_bound(Call&& call, Duration budget) {
+    return run_bound(std::forward<Call>(call), state_->clock().now() + budget);
+  }
+  template <typename Call>
+  auto call_bound(const Route& route, QueryBinding& binding, Call&& call, Repeat repeat,
+                  Duration budget) {
+    return call_bound(route, binding, std::forward<Call>(call), repeat,
+                      state_->clock().now() + budget);
+  }
+
+  // Throws the TimeoutError of a call whose deadline passed between attempts.
+  [[noreturn]] void throw_deadline(const char* what) const;
+
  private:
   std::string authenticate_on(Deployment d, TimePoint deadline);
   Deployment detect(TimePoint deadline);
+  bool recover_503(const Route& route, Repeat repeat, int attempt, TimePoint deadline);
+  bool back_off(int attempt, TimePoint deadline);
   std::string session_on(Deployment d);
   void store_session(Deployment d, std::string session);
   void drop_retired_sessions_locked();
@@ -178,8 +219,11 @@ class CallRunner {
   std::shared_ptr<EndpointState> state_;
   const RunnerSettings settings_;
   const RunnerHooks hooks_;
-  std::mutex mutex_;                     // guards sessions_ and rng_
+  std::mutex mutex_;                     // guards sessions_, reauth_ and rng_
   std::array<std::string, 3> sessions_;  // indexed by Deployment
+  // One authentication per deployment in flight on this connection: 32 threads whose session
+  // expired together authenticate once (the others wait for it).
+  std::array<std::shared_ptr<SingleFlight<std::string>>, 3> reauth_;
   std::minstd_rand rng_;
 };
 

@@ -5,15 +5,16 @@
 
 namespace e6data::strategy {
 
-std::string resume_and_wait(const ClusterCalls& calls, Clock& clock, TimePoint deadline,
-                            Duration poll_interval) {
+ResumeResult resume_and_wait(const ClusterCalls& calls, Clock& clock, TimePoint deadline,
+                             Duration poll_interval) {
   auto log = log::get("e6data.strategy");
   std::string status = calls.status(deadline);
+  const bool was_active = status == "active";
   bool asked = false;
   for (;;) {
     if (status == "active") {
       if (asked) log->info("cluster is active again");
-      return status;
+      return {status, was_active};
     }
     if (status == "failed") {
       throw ClusterSuspendedError(ErrorKind::kClusterSuspended,

@@ -15,9 +15,14 @@ struct ClusterCalls {
   std::function<std::string(TimePoint deadline)> resume;
 };
 
-// Returns the final status ("active") once the cluster is active. Throws ClusterSuspendedError
-// when it reports "failed" or is not active by `deadline` (naming the last status seen).
-std::string resume_and_wait(const ClusterCalls& calls, Clock& clock, TimePoint deadline,
-                            Duration poll_interval);
+struct ResumeResult {
+  std::string status;       // the final status: "active"
+  bool was_active = false;  // active at the first look: nothing had to be resumed
+};
+
+// Returns once the cluster is active. Throws ClusterSuspendedError when it reports "failed" or is
+// not active by `deadline` (naming the last status seen).
+ResumeResult resume_and_wait(const ClusterCalls& calls, Clock& clock, TimePoint deadline,
+                             Duration poll_interval);
 
 }  // namespace e6data::strategy

@@ -21,20 +21,23 @@ StrategyWord StrategyWord::unpack(std::uint64_t bits) noexcept {
   StrategyWord w;
   w.active = static_cast<Deployment>(bits & 0x3);
   w.pending = static_cast<Deployment>((bits >> 2) & 0x3);
+  w.pending_confirmed = ((bits >> 4) & 0x1) != 0;
   w.generation = static_cast<std::uint32_t>(bits >> 32);
   return w;
 }
 
 std::uint64_t StrategyWord::pack() const noexcept {
   return static_cast<std::uint64_t>(active) | (static_cast<std::uint64_t>(pending) << 2) |
+         (static_cast<std::uint64_t>(pending_confirmed ? 1 : 0) << 4) |
          (static_cast<std::uint64_t>(generation) << 32);
 }
 
 EndpointState::EndpointState(std::string endpoint, Clock& clock, BindingLimits limits,
-                             StrategyCell* cell)
+                             StrategyCell* cell, LagPolicy lag)
     : endpoint_(std::move(endpoint)),
       clock_(clock),
       limits_(limits),
+      lag_(lag),
       cell_(cell != nullptr ? cell : &own_cell_),
       last_cleanup_(clock.now()) {}
 
@@ -47,13 +50,29 @@ StrategyWord EndpointState::word() const noexcept {
 
 Deployment EndpointState::for_new_work() const noexcept {
   const StrategyWord w = word();
-  return w.pending != Deployment::kNone ? w.pending : w.active;
+  if (w.pending == Deployment::kNone) return w.active;
+  // Held after a 456 from the pending deployment (one relaxed load when no hold was ever set).
+  if (const auto until = hold_until_ns_.load(std::memory_order_acquire);
+      until != 0 && w.active != Deployment::kNone &&
+      hold_generation_.load(std::memory_order_acquire) == w.generation &&
+      clock_.now().time_since_epoch().count() < until) {
+    return w.active;
+  }
+  return w.pending;
 }
 
 bool EndpointState::is_fresh(Duration ttl) const noexcept {
   const auto at = cell_->last_check_ns.load(std::memory_order_acquire);
   if (at == 0) return false;
   return clock_.now().time_since_epoch().count() - at < ttl.count();
+}
+
+bool EndpointState::claim_revalidation(Duration ttl) {
+  auto at = cell_->last_check_ns.load(std::memory_order_acquire);
+  const auto now = std::max<std::int64_t>(1, clock_.now().time_since_epoch().count());
+  if (at == 0 || now - at < ttl.count()) return false;
+  // One winner per expiry: the CAS moves the check time forward for everybody else.
+  return cell_->last_check_ns.compare_exchange_strong(at, now, std::memory_order_acq_rel);
 }
 
 template <typename Change>
@@ -63,7 +82,11 @@ std::pair<StrategyWord, StrategyWord> EndpointState::update(Change&& change) {
     const StrategyWord before = StrategyWord::unpack(bits);
     StrategyWord after = before;
     change(after);
-    if (after.active == before.active && after.pending == before.pending) return {before, before};
+    if (after.active == before.active && after.pending == before.pending &&
+        after.pending_confirmed == before.pending_confirmed) {
+      return {before, before};
+    }
+    if (after.pending == Deployment::kNone) after.pending_confirmed = false;
     after.generation = before.generation + 1;
     if (cell_->word.compare_exchange_weak(bits, after.pack(), std::memory_order_seq_cst)) {
       return {before, after};
@@ -75,7 +98,11 @@ void EndpointState::confirm(Deployment d) {
   if (d == Deployment::kNone) return;
   const auto [before, after] = update([d](StrategyWord& w) {
     if (w.active == Deployment::kNone && w.pending == Deployment::kNone) w.active = d;
+    if (w.pending == d) w.pending_confirmed = true;
   });
+  if (after.pending == d && after.pending_confirmed && !before.pending_confirmed) {
+    maybe_complete_switch();  // the announced side serves: the switch may complete
+  }
   if (after.active == d && before.active != d) note_transition(before.active, d, "detected");
   if (for_new_work() == d) {
     // A clock at its epoch would read as "never"; 1 ns later is as good as now.
@@ -93,11 +120,15 @@ void EndpointState::observe_new_strategy(Deployment from, std::string_view annou
     return;
   }
   const Deployment y = *target;
-  const auto [before, after] = update([y](StrategyWord& w) {
+  const auto [before, after] = update([y, from](StrategyWord& w) {
     if (w.active == Deployment::kNone) {
       w.active = y;  // nothing known yet: the announcement is the best knowledge there is
+    } else if (from != Deployment::kNone && from != w.active) {
+      // Only the active deployment announces; this response left an older deployment (a query
+      // that finished on it after a switch) and must not undo newer knowledge.
     } else if (w.active != y && w.pending != y) {
       w.pending = y;
+      w.pending_confirmed = false;
     } else if (w.active == y && w.pending != Deployment::kNone) {
       w.pending = Deployment::kNone;  // a switch back before the first one completed
     }
@@ -115,10 +146,16 @@ void EndpointState::observe_new_strategy(Deployment from, std::string_view annou
   maybe_complete_switch();
 }
 
-void EndpointState::on_wrong_deployment(Deployment gone) {
+void EndpointState::on_wrong_deployment(Deployment gone, std::uint32_t seen) {
   if (gone == Deployment::kNone) return;
+  const StrategyWord now_word = word();
+  if (now_word.generation != seen) return;  // stale: routed under an older word
   last_gone_.store(gone);
-  const auto [before, after] = update([gone](StrategyWord& w) {
+  if (now_word.pending == gone && now_word.active != Deployment::kNone) {
+    if (hold_pending(now_word)) return;
+  }
+  const auto [before, after] = update([gone, seen](StrategyWord& w) {
+    if (w.generation != seen) return;
     if (w.active == gone) {
       w.active = w.pending;  // kNone when no switch was announced: detect again
       w.pending = Deployment::kNone;
@@ -136,7 +173,48 @@ void EndpointState::on_wrong_deployment(Deployment gone) {
                 {"endpoint", endpoint_}});
   } else if (after.active != before.active) {
     note_transition(before.active, after.active, "forced by 456");
+  } else if (after.pending == Deployment::kNone && before.pending == gone) {
+    log::event(strategy_log(), spdlog::level::warn,
+               "the announced deployment " + std::string(to_string(gone)) +
+                   " kept answering 456: staying on " + std::string(to_string(after.active)),
+               {{"strategy", std::string(to_string(gone))},
+                {"transition_type", "announcement_abandoned"},
+                {"endpoint", endpoint_}});
   }
+}
+
+bool EndpointState::hold_pending(const StrategyWord& w) {
+  // The announced deployment refused while the active one still serves: a router that accepts
+  // the new side a moment late. Keep new work on the active side for a growing hold, and give
+  // the announcement up only after it has been refused for the whole window.
+  std::lock_guard lock(lag_mutex_);
+  const std::int64_t now = clock_.now().time_since_epoch().count();
+  if (hold_generation_.load() != w.generation || lag_started_ns_ == 0) {
+    lag_started_ns_ = now;
+    lag_refusals_ = 0;
+  }
+  if (now - lag_started_ns_ >= lag_.window.count()) {
+    lag_started_ns_ = 0;
+    hold_until_ns_.store(0, std::memory_order_release);
+    return false;  // refused for the whole window: give the announcement up
+  }
+  ++lag_refusals_;
+  Duration hold = lag_.first_hold;
+  for (int i = 1; i < lag_refusals_ && hold < lag_.max_hold; ++i) hold *= 2;
+  hold = std::min(hold, lag_.max_hold);
+  hold_generation_.store(w.generation, std::memory_order_release);
+  hold_until_ns_.store(std::max<std::int64_t>(1, now + hold.count()), std::memory_order_release);
+  counters_.lag_holds.fetch_add(1);
+  if (lag_refusals_ == 1) {
+    log::event(strategy_log(), spdlog::level::info,
+               "the announced deployment " + std::string(to_string(w.pending)) +
+                   " answered 456: new work stays on " + std::string(to_string(w.active)) +
+                   " and retries it shortly",
+               {{"strategy", std::string(to_string(w.pending))},
+                {"transition_type", "router_lag"},
+                {"endpoint", endpoint_}});
+  }
+  return true;
 }
 
 void EndpointState::reset() {
@@ -148,11 +226,13 @@ void EndpointState::maybe_complete_switch() {
   for (;;) {
     const StrategyWord w = word();
     if (w.pending == Deployment::kNone || w.active == Deployment::kNone) return;
+    if (!w.pending_confirmed) return;  // the new side has not answered yet
     if (bound_[index(w.active)].load(std::memory_order_seq_cst) > 0) return;
     std::uint64_t expected = w.pack();
     StrategyWord next = w;
     next.active = w.pending;
     next.pending = Deployment::kNone;
+    next.pending_confirmed = false;
     next.generation = w.generation + 1;
     if (cell_->word.compare_exchange_strong(expected, next.pack(), std::memory_order_seq_cst)) {
       const auto now = std::max<std::int64_t>(1, clock_.now().time_since_epoch().count());
@@ -290,6 +370,7 @@ StrategySnapshot EndpointState::snapshot() const {
   c.queries_blue = k.queries_blue;
   c.queries_green = k.queries_green;
   c.bindings_evicted = k.bindings_evicted;
+  c.lag_holds = k.lag_holds;
   return s;
 }
 

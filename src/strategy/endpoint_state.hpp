@@ -30,10 +30,15 @@ namespace e6data::strategy {
 
 class EndpointState;
 
-// The strategy word: active, pending and a generation that changes with every write.
+// The strategy word: active, pending, whether the pending deployment has been seen serving, and
+// a generation that changes with every write.
 struct StrategyWord {
   Deployment active = Deployment::kNone;
   Deployment pending = Deployment::kNone;
+  // A call on the pending deployment succeeded since it was announced. A switch completes only
+  // then: a router may accept the announced side a moment after the announcement (PROTOCOL.md
+  // §6), and retiring the active side before the new one answers would leave nothing to route to.
+  bool pending_confirmed = false;
   std::uint32_t generation = 0;
 
   static StrategyWord unpack(std::uint64_t bits) noexcept;
@@ -63,6 +68,15 @@ class QueryBinding {
   std::list<std::shared_ptr<QueryBinding>>::iterator position_;  // in EndpointState::bindings_
 };
 
+// Riding through a router that accepts an announced deployment late (PROTOCOL.md §6): after the
+// pending deployment answers 456, new work stays on the active one for a short hold that grows
+// with each 456, and the pending deployment is given up only when it has refused for `window`.
+struct LagPolicy {
+  Duration window = std::chrono::seconds(2);
+  Duration first_hold = std::chrono::milliseconds(50);
+  Duration max_hold = std::chrono::milliseconds(400);
+};
+
 struct BindingLimits {
   std::int64_t capacity = 1000;              // E6DATA_QUERY_MAPPING_CACHE_SIZE
   Duration ttl = std::chrono::seconds(300);  // E6DATA_CACHE_TTL: idle bindings are abandoned
@@ -74,7 +88,7 @@ class EndpointState {
   // `cell` = nullptr keeps the strategy in this object; otherwise it lives in `cell` (shared
   // memory that must outlive this object).
   EndpointState(std::string endpoint, Clock& clock, BindingLimits limits,
-                StrategyCell* cell = nullptr);
+                StrategyCell* cell = nullptr, LagPolicy lag = {});
   EndpointState(const EndpointState&) = delete;
   EndpointState& operator=(const EndpointState&) = delete;
 
@@ -83,21 +97,38 @@ class EndpointState {
 
   // --- reads: lock-free ---
   StrategyWord word() const noexcept;
-  // Where new work (new sessions, new prepares) goes: the pending deployment, else the active.
+  // Where new work (new sessions, new prepares) goes: the pending deployment, else the active;
+  // the active one while the pending one is held after a 456 (router lag).
   Deployment for_new_work() const noexcept;
   // True when the strategy was confirmed less than `ttl` ago.
   bool is_fresh(Duration ttl) const noexcept;
 
   // --- writes ---
-  // An authentication on `d` succeeded: `d` serves. Sets it active when nothing is known, and
-  // refreshes the last-check time when `d` is the deployment for new work.
+  // A call on `d` succeeded: `d` serves. Sets it active when nothing is known, marks it
+  // confirmed when it is pending (a switch may then complete), and refreshes the last-check time
+  // when `d` is the deployment for new work.
   void confirm(Deployment d);
+  // A call on `d` succeeded. Cheap (one atomic load) unless `d` is an unconfirmed pending
+  // deployment, which it confirms.
+  void note_served(Deployment d) {
+    const StrategyWord w = word();
+    if (w.pending == d && !w.pending_confirmed && d != Deployment::kNone) confirm(d);
+  }
+  // Claims the revalidation of a strategy older than `ttl` for the caller (true for one caller
+  // per expiry; others carry on with the cached deployment).
+  bool claim_revalidation(Duration ttl);
   // A response from a call on `from` carried `new_strategy: announced` (any spelling; empty or
   // unknown values are ignored and logged). Records a switch and completes it when possible.
+  // Only the active deployment announces: a response from another one is stale and ignored.
   void observe_new_strategy(Deployment from, std::string_view announced);
-  // A call on `gone` was answered 456: `gone` no longer serves. If it was active, the pending
+  // A call on `gone`, routed when the word had generation `seen`, was answered 456. A 456 from a
+  // call routed under an older word is stale (the caller routes again under the new one) and is
+  // ignored. If `gone` is pending: hold new work on the active deployment (router lag) and give
+  // the pending one up only after LagPolicy::window of refusals. If `gone` is active: the pending
   // deployment (if any) becomes active, else the strategy is forgotten (detect again).
-  void on_wrong_deployment(Deployment gone);
+  void on_wrong_deployment(Deployment gone, std::uint32_t seen);
+  // The same without a generation (a detection probe, which is never stale).
+  void on_wrong_deployment(Deployment gone) { on_wrong_deployment(gone, word().generation); }
   // Forgets everything (tests, and a revalidation that found neither deployment).
   void reset();
   // The deployment that last answered 456 (detection probes it last), or kNone.
@@ -123,7 +154,7 @@ class EndpointState {
     std::atomic<std::uint64_t> detections{0}, detection_probes{0}, cache_hits{0}, cache_misses{0},
         recoveries_456{0}, reauthentications{0}, resumes{0}, retries{0}, transitions{0},
         announcements{0}, reruns{0}, lost_queries{0}, queries_blue{0}, queries_green{0},
-        bindings_evicted{0};
+        bindings_evicted{0}, lag_holds{0};
   };
   Counters& counters() noexcept { return counters_; }
   StrategySnapshot snapshot() const;
@@ -133,6 +164,8 @@ class EndpointState {
   template <typename Change>
   std::pair<StrategyWord, StrategyWord> update(Change&& change);
   void maybe_complete_switch();
+  // Router lag: holds new work on the active deployment; false when the window has run out.
+  bool hold_pending(const StrategyWord& w);
   void note_transition(Deployment from, Deployment to, std::string_view how);
   void evict_locked(TimePoint now);
   void release_locked(QueryBinding& binding);
@@ -140,10 +173,18 @@ class EndpointState {
   const std::string endpoint_;
   Clock& clock_;
   const BindingLimits limits_;
+  const LagPolicy lag_;
   StrategyCell own_cell_;
   StrategyCell* cell_;
   std::atomic<std::int64_t> bound_[3]{};  // indexed by Deployment
   std::atomic<Deployment> last_gone_{Deployment::kNone};
+  // Router lag (per process): new work avoids the pending deployment until hold_until_ns_, while
+  // the word still has generation hold_generation_. lag_mutex_ orders the writers.
+  std::mutex lag_mutex_;
+  std::atomic<std::int64_t> hold_until_ns_{0};
+  std::atomic<std::uint32_t> hold_generation_{0};
+  std::int64_t lag_started_ns_ = 0;  // first 456 of the pending deployment (0 = none)
+  int lag_refusals_ = 0;
 
   mutable std::mutex bindings_mutex_;
   std::list<std::shared_ptr<QueryBinding>> bindings_;  // oldest first

@@ -1,8 +1,11 @@
 #pragma once
-// What a failed call means for the strategy layer. Decided on the typed error's fields (kind,
-// retryable, the router's HTTP status), which src/rpc/failure.cpp sets in one place.
+// What a failed call means for the strategy layer, and what it proves about a query. Decided on
+// the failure cause that src/rpc/failure.cpp sets in one place (e6data::FailureCause), never on
+// message text. This file owns the rules; CallRunner (calls) and the client's Query (a query's
+// fate) apply them.
 
 #include <chrono>
+#include <cstdint>
 
 #include "e6data/errors.hpp"
 
@@ -11,19 +14,34 @@ namespace e6data::strategy {
 enum class Recovery {
   kWrongDeployment,  // 456: the deployment named by the header is not serving
   kSessionLost,      // "Access denied": the session is unknown or expired
-  kSuspended,        // 503: the cluster is suspended
-  kTransient,        // the connection failed; a retry may succeed where it cannot duplicate work
-  kNone,             // nothing to recover: report the error
+  kSuspended,  // a 503 form: ask the cluster's status (suspended -> resume; active -> transient)
+  kTransient,  // the connection failed; a retry may succeed where it cannot duplicate work
+  kNone,       // nothing to recover: report the error
 };
 
-inline Recovery recovery_for(const Error& e) noexcept {
-  if (e.http_status() == 456) return Recovery::kWrongDeployment;
-  if (e.http_status() == 503 || e.kind() == ErrorKind::kClusterSuspended) {
-    return Recovery::kSuspended;
+inline Recovery recovery_for(FailureCause cause) noexcept {
+  switch (cause) {
+    case FailureCause::kWrongDeployment:
+      return Recovery::kWrongDeployment;
+    case FailureCause::kRouter503:
+      return Recovery::kSuspended;
+    case FailureCause::kSessionLost:
+      return Recovery::kSessionLost;
+    case FailureCause::kUnavailable:
+      return Recovery::kTransient;
+    default:
+      return Recovery::kNone;
   }
-  if (e.kind() == ErrorKind::kAuthentication && e.is_retryable()) return Recovery::kSessionLost;
-  if (e.kind() == ErrorKind::kConnection && e.is_retryable()) return Recovery::kTransient;
-  return Recovery::kNone;
+}
+
+inline Recovery recovery_for(const Error& e) noexcept {
+  return recovery_for(e.cause());
+}
+
+// True when the router answered the call itself, in one of its exact 456/503 forms: the call did
+// not reach a deployment, so a statement it carried did not run (PROTOCOL.md §6).
+inline bool refused_by_router(FailureCause cause) noexcept {
+  return cause == FailureCause::kWrongDeployment || cause == FailureCause::kRouter503;
 }
 
 // Delay before retry `retry` (1 = the first retry): factor * 2^(retry-1), scaled by `jitter` in
@@ -35,13 +53,50 @@ inline std::chrono::nanoseconds backoff_delay(int retry, std::chrono::duration<d
   return std::chrono::nanoseconds(static_cast<std::int64_t>(seconds * 1e9));
 }
 
-// Whether a query lost with its deployment or session may be run again transparently: when the
-// statement never ran (its execute was refused before reaching a deployment, or refused for the
-// session), or when it is a read whose rows the caller has not seen. Anything else could
-// duplicate a side effect or hand the caller rows twice.
-inline bool may_rerun(bool executed, bool is_read, bool rows_delivered) noexcept {
-  if (!executed) return true;
-  return is_read && !rows_delivered;
+// --- a query's fate ------------------------------------------------------------------------
+
+// Which call of a query failed: its execute (the statement may or may not have run), or a call
+// after a successful execute (result metadata, a fetch: the statement ran).
+enum class QueryStage { kExecute, kResult };
+
+// What the client does with a query whose call failed.
+enum class QueryVerdict {
+  kRerun,           // prepare and run the statement again, transparently
+  kLost,            // report QueryError kStrategyChanged: its deployment or session went away
+  kOutcomeUnknown,  // report QueryError kOutcomeUnknown: a statement that may have run; never
+                    // resent
+  kReport,          // report the call's own error
+};
+
+// A query may be run again transparently at most this many times (two covers a switch that
+// completes while the first re-run is being prepared).
+constexpr int kMaxReruns = 2;
+
+// The rules of PROTOCOL.md §6 "what a failure proves about a statement":
+//  * Only the router's exact 456/503 forms prove that an execute did not reach a deployment: the
+//    statement did not run and any statement may be sent again.
+//  * Any other failure of an execute leaves its outcome unknown: a read may run again (its rows
+//    were not seen), a statement with side effects never (kOutcomeUnknown when the connection or
+//    session broke under it; its own error otherwise).
+//  * After a successful execute the statement ran: only a read whose rows the caller has not seen
+//    may run again, and only when the deployment, session or connection went away under it.
+// `Access denied` is a reason to authenticate again, never proof about a query.
+inline QueryVerdict judge_failed_query(FailureCause cause, QueryStage stage, bool is_read,
+                                       bool rows_delivered, int reruns_done) noexcept {
+  const bool reruns_left = reruns_done < kMaxReruns;
+  const bool went_away = refused_by_router(cause) || cause == FailureCause::kSessionLost ||
+                         cause == FailureCause::kUnavailable;
+  if (reruns_left) {
+    if (stage == QueryStage::kExecute && refused_by_router(cause)) return QueryVerdict::kRerun;
+    if (went_away && is_read && !rows_delivered) return QueryVerdict::kRerun;
+  }
+  if (stage == QueryStage::kExecute && !is_read && went_away && !refused_by_router(cause)) {
+    return QueryVerdict::kOutcomeUnknown;
+  }
+  if (cause == FailureCause::kWrongDeployment || cause == FailureCause::kSessionLost) {
+    return QueryVerdict::kLost;
+  }
+  return QueryVerdict::kReport;
 }
 
 }  // namespace e6data::strategy

@@ -4,6 +4,7 @@
 // that 1,000 callers arriving together cause one detection, and one resume per cluster.
 
 #include <chrono>
+#include <exception>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -18,11 +19,12 @@ template <typename T>
 class SingleFlight {
  public:
   // What a caller got: the value, and whether it ran the work itself. A follower whose leader
-  // failed gets nullopt: the leader's error may be its own (its credentials, its deadline), so
-  // each follower decides for itself what to do next.
+  // failed gets nullopt and the leader's exception: the error may be the leader's own (its
+  // credentials, its deadline) or the endpoint's, so each follower decides what to do next.
   struct Outcome {
     std::optional<T> value;
     bool leader = false;
+    std::exception_ptr leader_error;  // a follower's view of the leader's failure, if it failed
   };
 
   // Runs `work()` unless another caller is running it; then waits for that caller's result until
@@ -30,14 +32,14 @@ class SingleFlight {
   // leader only.
   template <typename Work>
   Outcome run(Work&& work, const Clock& clock, TimePoint deadline, const char* what) {
-    std::shared_ptr<std::promise<std::optional<T>>> mine;
-    std::shared_future<std::optional<T>> theirs;
+    std::shared_ptr<std::promise<Result>> mine;
+    std::shared_future<Result> theirs;
     {
       std::lock_guard lock(mutex_);
       if (in_flight_.valid()) {
         theirs = in_flight_;
       } else {
-        mine = std::make_shared<std::promise<std::optional<T>>>();
+        mine = std::make_shared<std::promise<Result>>();
         in_flight_ = mine->get_future().share();
       }
     }
@@ -49,26 +51,31 @@ class SingleFlight {
         throw TimeoutError(ErrorKind::kTimeout,
                            std::string("gave up waiting for ") + what + ": deadline passed");
       }
-      return {theirs.get(), false};
+      const Result& result = theirs.get();
+      return {result.value, false, result.error};
     }
-    auto finish = [&](std::optional<T> value) {
+    auto finish = [&](Result result) {
       std::lock_guard lock(mutex_);
       in_flight_ = {};
-      mine->set_value(std::move(value));
+      mine->set_value(std::move(result));
     };
     try {
       T value = work();
-      finish(value);
-      return {std::move(value), true};
+      finish({value, nullptr});
+      return {std::move(value), true, nullptr};
     } catch (...) {
-      finish(std::nullopt);
+      finish({std::nullopt, std::current_exception()});
       throw;
     }
   }
 
  private:
+  struct Result {
+    std::optional<T> value;
+    std::exception_ptr error;
+  };
   std::mutex mutex_;
-  std::shared_future<std::optional<T>> in_flight_;
+  std::shared_future<Result> in_flight_;
 };
 
 }  // namespace e6data::strategy

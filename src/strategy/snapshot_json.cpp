@@ -29,7 +29,8 @@ std::string StrategySnapshot::to_json() const {
                              {"lost_queries", c.lost_queries},
                              {"queries_blue", c.queries_blue},
                              {"queries_green", c.queries_green},
-                             {"bindings_evicted", c.bindings_evicted}}}};
+                             {"bindings_evicted", c.bindings_evicted},
+                             {"lag_holds", c.lag_holds}}}};
   return j.dump();
 }
 

@@ -126,6 +126,12 @@ const std::vector<EnvCase>& env_cases() {
        "1024", "4294967296", "2147483647", "lots"},
       {"E6DATA_PREPARE_TIMEOUT", [](O o) { return seconds_text(o.grpc.prepare_timeout); }, "600",
        "120", "120", "0", "1", "ten"},
+      {"E6DATA_CALL_TIMEOUT", [](O o) { return seconds_text(o.call_timeout); }, "60", "5", "5", "0",
+       "1", "soon"},
+      {"E6DATA_CLEANUP_TIMEOUT", [](O o) { return std::to_string(o.cleanup_timeout.count()); },
+       "2000", "250", "250", "700000", "600000", "2s"},
+      {"E6DATA_STRING_LITERALS", [](O o) { return o.string_literals; }, "", "backslash",
+       "backslash", "", "", "mysql"},
       {"E6DATA_LOG_LEVEL", [](O o) { return std::string(to_string(o.logging.level)); }, "INFO",
        "debug", "DEBUG", "", "", "loud"},
       {"E6DATA_STRATEGY_LOG_LEVEL",
@@ -268,7 +274,7 @@ TEST(EnvironmentVariable, TableCoversEveryVariableTheLibraryReads) {
   std::set<std::string> tested;
   for (const EnvCase& c : env_cases()) tested.insert(c.variable);
   EXPECT_EQ(tested, read_by_library);
-  EXPECT_EQ(tested.size(), 37u);
+  EXPECT_EQ(tested.size(), 40u);
 }
 
 TEST(EnvironmentVariable, AcceptsEveryBooleanSpelling) {

@@ -41,8 +41,9 @@ constexpr int kGrpcUnavailable = 14;
 // The context failure.cpp fills in (designated initializers would trip
 // -Wmissing-field-initializers on the fields left out).
 ErrorContext context(int grpc_code, const std::string& server_message, bool retryable,
-                     int http_status = 0, Deployment d = kNone) {
+                     int http_status, Deployment d, FailureCause cause) {
   ErrorContext c;
+  c.cause = cause;
   c.grpc_code = grpc_code;
   c.server_message = server_message;
   c.strategy = std::string(to_string(d));
@@ -55,26 +56,28 @@ ConnectionError wrong_deployment_error(Deployment d) {
   const std::string text = "Received http2 header with status: 456";
   return ConnectionError(ErrorKind::kConnection,
                          "call failed on the " + std::string(to_string(d)) + " deployment: " + text,
-                         context(kGrpcUnknown, text, true, 456, d));
+                         context(kGrpcUnknown, text, true, 456, d, FailureCause::kWrongDeployment));
 }
 
 AuthenticationError access_denied_error() {
   const std::string text = "Access denied: unknown or expired session";
-  return AuthenticationError(ErrorKind::kAuthentication, "call failed: " + text,
-                             context(kGrpcInternal, text, true));
+  return AuthenticationError(
+      ErrorKind::kAuthentication, "call failed: " + text,
+      context(kGrpcInternal, text, true, 0, kNone, FailureCause::kSessionLost));
 }
 
 ClusterSuspendedError suspended_error() {
   const std::string text = "Received http2 header with status: 503";
-  return ClusterSuspendedError(ErrorKind::kClusterSuspended,
-                               "call failed: " + text + " -- the cluster is suspended",
-                               context(kGrpcUnavailable, text, true, 503));
+  return ClusterSuspendedError(
+      ErrorKind::kClusterSuspended, "call failed: " + text + " -- the cluster is suspended",
+      context(kGrpcUnavailable, text, true, 503, kNone, FailureCause::kRouter503));
 }
 
 ConnectionError transient_error() {
   const std::string text = "failed to connect to all addresses";
-  return ConnectionError(ErrorKind::kConnection, "call failed: " + text,
-                         context(kGrpcUnavailable, text, true));
+  return ConnectionError(
+      ErrorKind::kConnection, "call failed: " + text,
+      context(kGrpcUnavailable, text, true, 0, kNone, FailureCause::kUnavailable));
 }
 
 // A response with a `new_strategy` field, like most QueryEngineService responses.
@@ -201,7 +204,7 @@ class FakeCluster {
       ClusterCalls calls;
       calls.status = [this](TimePoint) { return status(); };
       calls.resume = [this](TimePoint) { return resume(); };
-      resume_and_wait(calls, clock, deadline, poll_interval);
+      return !resume_and_wait(calls, clock, deadline, poll_interval).was_active;
     };
     return h;
   }
@@ -410,17 +413,36 @@ TEST_F(CallRunnerTest, DetectionIsBoundedByTheDetectionTimeout) {
   EXPECT_EQ(cluster.auth_deadlines()[2], start + 1s);
 }
 
-TEST_F(CallRunnerTest, DetectionFailsWhenBothDeploymentsAnswer456) {
+// Both sides answering 456 happens for a moment while a router changes: detection probes again
+// after short, growing pauses, and fails only at the detection timeout.
+TEST_F(CallRunnerTest, DetectionFailsWhenBothDeploymentsAnswer456UntilTheDetectionTimeout) {
   cluster.serve(false, false);
-  auto r = runner();
+  RunnerSettings settings;
+  settings.detection_timeout = 10s;
+  auto r = runner(settings);
+  const TimePoint start = clock.now();
   try {
     r->route(in(60s));
     FAIL() << "expected a ConnectionError";
   } catch (const ConnectionError& e) {
     EXPECT_NE(std::string(e.what()).find("both blue and green answered 456"), std::string::npos);
   }
-  EXPECT_EQ(cluster.auth_log(), (Log{kBlue, kGreen}));
+  EXPECT_LE(clock.now() - start, 10s);
+  const auto probes = cluster.auth_log().size();
+  EXPECT_EQ(probes % 2, 0u);
+  EXPECT_GE(probes, 4u) << "probed again after a pause";
+  EXPECT_LE(probes, 2u * 30) << "pauses grow: no busy loop";
   EXPECT_EQ(state->word().active, kNone);
+}
+
+TEST_F(CallRunnerTest, DetectionRidesThroughAMomentWhenBothSidesAnswer456) {
+  cluster.serve(false, false);
+  clock.set_on_now([&] {
+    if (cluster.auth_log().size() >= 4) cluster.serve(false, true);
+  });
+  auto r = runner();
+  EXPECT_EQ(r->route(in(60s)).deployment, kGreen);
+  clock.set_on_now({});
 }
 
 // A caller that joins a detection another caller leads gives up at its own detection timeout.
@@ -553,10 +575,12 @@ TEST_F(CallRunnerTest, AFailedPrepareReleasesItsBinding) {
   connect_on_blue(*r);
   auto running = r->run_bound(call(), 60s);  // keeps blue active while green is pending
   state->observe_new_strategy(kBlue, "green");
+  state->note_served(kGreen);
   state->release(*running.binding);
   ASSERT_EQ(state->word().active, kGreen);
   running = r->run_bound(call(), 60s);
   state->observe_new_strategy(kGreen, "blue");
+  state->note_served(kBlue);
   ASSERT_EQ(state->word().pending, kBlue);
 
   // A typed error that is not recovered.
@@ -654,11 +678,12 @@ TEST_F(CallRunnerTest, ObserveIgnoresResponsesWithoutTheFieldAndEmptyValues) {
   r->observe(kBlue, Reply{kBlue, "", ""});
   EXPECT_EQ(state->word().pack(), before);
   r->observe(kBlue, Reply{kBlue, "", "GREEN"});
-  EXPECT_EQ(state->word().active, kGreen);  // nothing bound: completes at once
+  EXPECT_EQ(state->for_new_work(), kGreen);
   // run() with a response type that has no new_strategy compiles and returns it.
   const PlainReply p =
       r->run([](const Route& route) { return PlainReply{route.deployment}; }, Repeat::kSafe, 60s);
   EXPECT_EQ(p.served_by, kGreen);
+  EXPECT_EQ(state->word().active, kGreen);  // green answered, nothing bound: completed
 }
 
 TEST_F(CallRunnerTest, SessionOnTheOldDeploymentIsKeptWhilePendingAndDroppedAfter) {
@@ -679,6 +704,7 @@ TEST_F(CallRunnerTest, SessionOnTheOldDeploymentIsKeptWhilePendingAndDroppedAfte
   // Completed: blue is neither active nor pending, so its session is dropped (as green's was
   // when the switch was called off).
   state->observe_new_strategy(kBlue, "green");
+  state->note_served(kGreen);
   state->release(*q.binding);
   ASSERT_EQ(state->word().active, kGreen);
   const Route green2 = r->route(in(60s));
@@ -864,7 +890,7 @@ TEST_F(CallRunnerTest, ManyCallersFindingTheClusterSuspendedResumeItOnce) {
   hooks.resume_cluster = [&](TimePoint deadline) {
     all_waiting = watch.wait_for(kThreads - 1);
     ReadWatch::unmark();  // the leader's own reads (polling) are not a follower's
-    plain.resume_cluster(deadline);
+    return plain.resume_cluster(deadline);
   };
   CallRunner r(state, RunnerSettings{}, hooks);
   connect_on_blue(r);
@@ -1029,7 +1055,8 @@ TEST_F(CallRunnerTest, OtherErrorsAreReportedAtOnce) {
                    [&](const Route&) -> Reply {
                      ++calls;
                      throw AuthenticationError(ErrorKind::kAuthentication, "invalid token",
-                                               context(16, "invalid token", false));
+                                               context(16, "invalid token", false, 0, kNone,
+                                                       FailureCause::kUnauthenticated));
                    },
                    Repeat::kSafe, 60s),
                AuthenticationError);

@@ -49,7 +49,7 @@ struct ScriptedCluster {
 class ClusterResumeTest : public ::testing::Test {
  protected:
   std::string resume(Duration timeout = 60s, Duration poll = 1s) {
-    return resume_and_wait(cluster.calls(clock), clock, clock.now() + timeout, poll);
+    return resume_and_wait(cluster.calls(clock), clock, clock.now() + timeout, poll).status;
   }
 
   FakeClock clock;
@@ -147,53 +147,31 @@ TEST_F(ClusterResumeTest, TimeoutWhileStillSuspendedNamesIt) {
 // ---------------------------------------------------------------------------------------------
 // recovery.hpp: the errors as src/rpc/failure.cpp builds them from gRPC statuses.
 
-ErrorContext context(int grpc_code, bool retryable, int http_status = 0,
-                     const std::string& query_id = "") {
+ErrorContext context(FailureCause cause) {
   ErrorContext c;
-  c.grpc_code = grpc_code;
-  c.retryable = retryable;
-  c.http_status = http_status;
-  c.query_id = query_id;
+  c.cause = cause;
   return c;
 }
 
-TEST(Recovery, ForEachKindOfFailure) {
-  // UNKNOWN "status: 456" on a call without a query.
-  EXPECT_EQ(recovery_for(ConnectionError(ErrorKind::kConnection, "456", context(2, true, 456))),
-            Recovery::kWrongDeployment);
-  // ... and on a query's call: a StrategyChanged QueryError, not retryable, still a 456.
-  EXPECT_EQ(
-      recovery_for(QueryError(ErrorKind::kStrategyChanged, "456", context(2, false, 456, "q1"))),
-      Recovery::kWrongDeployment);
-  // INTERNAL "Access denied".
-  EXPECT_EQ(recovery_for(AuthenticationError(ErrorKind::kAuthentication, "Access denied",
-                                             context(13, true))),
-            Recovery::kSessionLost);
-  // UNAUTHENTICATED / PERMISSION_DENIED: wrong credentials, nothing to recover.
-  EXPECT_EQ(recovery_for(AuthenticationError(ErrorKind::kAuthentication, "invalid token",
-                                             context(16, false))),
+TEST(Recovery, ForEachCauseOfFailure) {
+  EXPECT_EQ(recovery_for(FailureCause::kWrongDeployment), Recovery::kWrongDeployment);
+  EXPECT_EQ(recovery_for(FailureCause::kRouter503), Recovery::kSuspended);
+  EXPECT_EQ(recovery_for(FailureCause::kSessionLost), Recovery::kSessionLost);
+  EXPECT_EQ(recovery_for(FailureCause::kUnavailable), Recovery::kTransient);
+  for (const FailureCause c :
+       {FailureCause::kNone, FailureCause::kDeadline, FailureCause::kCancelled,
+        FailureCause::kUnauthenticated, FailureCause::kRefused, FailureCause::kUnimplemented,
+        FailureCause::kOther}) {
+    EXPECT_EQ(recovery_for(c), Recovery::kNone) << to_string(c);
+  }
+  // Decided on the cause only: the type, kind, retryable flag and text of an error are not read.
+  EXPECT_EQ(recovery_for(QueryError(ErrorKind::kQuery, "Received http2 header with status: 456",
+                                    context(FailureCause::kRefused))),
             Recovery::kNone);
-  // UNAVAILABLE "status: 503".
-  EXPECT_EQ(recovery_for(
-                ClusterSuspendedError(ErrorKind::kClusterSuspended, "503", context(14, true, 503))),
-            Recovery::kSuspended);
-  // A ClusterSuspendedError without the HTTP status (e.g. from resume_and_wait).
   EXPECT_EQ(recovery_for(ClusterSuspendedError(ErrorKind::kClusterSuspended, "suspended")),
-            Recovery::kSuspended);
-  // UNAVAILABLE otherwise: transient.
-  EXPECT_EQ(
-      recovery_for(ConnectionError(ErrorKind::kConnection, "connect failed", context(14, true))),
-      Recovery::kTransient);
-  // A connection failure that is not retryable (a TLS failure, say).
-  EXPECT_EQ(
-      recovery_for(ConnectionError(ErrorKind::kConnection, "bad certificate", context(14, false))),
-      Recovery::kNone);
-  EXPECT_EQ(recovery_for(TimeoutError(ErrorKind::kTimeout, "deadline", context(4, false))),
             Recovery::kNone);
-  EXPECT_EQ(recovery_for(QueryError(ErrorKind::kQuery, "syntax error", context(3, false))),
-            Recovery::kNone);
-  EXPECT_EQ(recovery_for(Error(ErrorKind::kInternal, "disk I/O error", context(13, false))),
-            Recovery::kNone);
+  EXPECT_EQ(recovery_for(Error(ErrorKind::kInternal, "x", context(FailureCause::kSessionLost))),
+            Recovery::kSessionLost);
 }
 
 TEST(Recovery, BackoffDoublesFromTheFactorScaledByJitter) {
@@ -220,17 +198,70 @@ TEST(Recovery, BackoffDoublesFromTheFactorScaledByJitter) {
   }
 }
 
-TEST(Recovery, MayRerunOnlyWhatCannotDuplicateWork) {
-  // Never executed: always safe.
-  EXPECT_TRUE(may_rerun(false, false, false));
-  EXPECT_TRUE(may_rerun(false, true, false));
-  EXPECT_TRUE(may_rerun(false, false, true));
-  EXPECT_TRUE(may_rerun(false, true, true));
-  // Executed: only a read whose rows the caller has not seen.
-  EXPECT_TRUE(may_rerun(true, true, false));
-  EXPECT_FALSE(may_rerun(true, true, true));
-  EXPECT_FALSE(may_rerun(true, false, false));
-  EXPECT_FALSE(may_rerun(true, false, true));
+constexpr FailureCause kAllCauses[] = {
+    FailureCause::kWrongDeployment, FailureCause::kRouter503, FailureCause::kSessionLost,
+    FailureCause::kUnavailable,     FailureCause::kDeadline,  FailureCause::kCancelled,
+    FailureCause::kUnauthenticated, FailureCause::kRefused,   FailureCause::kUnimplemented,
+    FailureCause::kOther,           FailureCause::kNone};
+
+TEST(QueryFate, AStatementWithSideEffectsRunsAgainOnlyWhenTheRouterRefusedIt) {
+  // Every cause, at every stage, with and without rows seen: a write is re-run only when its
+  // execute was refused by the router in an exact 456/503 form.
+  for (const FailureCause cause : kAllCauses) {
+    for (const QueryStage stage : {QueryStage::kExecute, QueryStage::kResult}) {
+      for (const bool rows : {false, true}) {
+        const QueryVerdict v = judge_failed_query(cause, stage, /*is_read=*/false, rows, 0);
+        const bool expected = stage == QueryStage::kExecute && refused_by_router(cause);
+        EXPECT_EQ(v == QueryVerdict::kRerun, expected)
+            << to_string(cause) << " stage " << static_cast<int>(stage) << " rows " << rows;
+      }
+    }
+  }
+}
+
+TEST(QueryFate, AWriteWhoseExecuteBrokeHasAnUnknownOutcome) {
+  for (const FailureCause cause : {FailureCause::kSessionLost, FailureCause::kUnavailable}) {
+    EXPECT_EQ(judge_failed_query(cause, QueryStage::kExecute, false, false, 0),
+              QueryVerdict::kOutcomeUnknown)
+        << to_string(cause);
+  }
+  // Its own error when the server answered it (bad SQL, a trigger's failure, a deadline).
+  for (const FailureCause cause : {FailureCause::kRefused, FailureCause::kOther,
+                                   FailureCause::kDeadline, FailureCause::kCancelled}) {
+    EXPECT_EQ(judge_failed_query(cause, QueryStage::kExecute, false, false, 0),
+              QueryVerdict::kReport)
+        << to_string(cause);
+  }
+}
+
+TEST(QueryFate, AReadRunsAgainOnlyWhileItsRowsAreUnseen) {
+  for (const FailureCause cause : {FailureCause::kWrongDeployment, FailureCause::kRouter503,
+                                   FailureCause::kSessionLost, FailureCause::kUnavailable}) {
+    for (const QueryStage stage : {QueryStage::kExecute, QueryStage::kResult}) {
+      EXPECT_EQ(judge_failed_query(cause, stage, true, false, 0), QueryVerdict::kRerun)
+          << to_string(cause);
+    }
+    EXPECT_NE(judge_failed_query(cause, QueryStage::kResult, true, true, 0), QueryVerdict::kRerun)
+        << to_string(cause);
+  }
+  // A deadline, a cancel, a server's own failure: never a silent re-run.
+  for (const FailureCause cause : {FailureCause::kDeadline, FailureCause::kCancelled,
+                                   FailureCause::kOther, FailureCause::kRefused}) {
+    EXPECT_EQ(judge_failed_query(cause, QueryStage::kResult, true, false, 0), QueryVerdict::kReport)
+        << to_string(cause);
+  }
+}
+
+TEST(QueryFate, RerunsAreBounded) {
+  EXPECT_EQ(judge_failed_query(FailureCause::kWrongDeployment, QueryStage::kExecute, false, false,
+                               kMaxReruns),
+            QueryVerdict::kLost);
+  EXPECT_EQ(
+      judge_failed_query(FailureCause::kUnavailable, QueryStage::kResult, true, false, kMaxReruns),
+      QueryVerdict::kReport);
+  EXPECT_EQ(
+      judge_failed_query(FailureCause::kSessionLost, QueryStage::kResult, true, false, kMaxReruns),
+      QueryVerdict::kLost);
 }
 
 }  // namespace

@@ -70,11 +70,14 @@ TEST(StrategyWord, PackUnpackRoundTrip) {
   for (Deployment a : {kNone, kBlue, kGreen}) {
     for (Deployment p : {kNone, kBlue, kGreen}) {
       for (std::uint32_t g : {0u, 1u, 77u, 0xffffffffu}) {
-        const StrategyWord w{a, p, g};
-        const StrategyWord back = StrategyWord::unpack(w.pack());
-        EXPECT_EQ(back.active, a);
-        EXPECT_EQ(back.pending, p);
-        EXPECT_EQ(back.generation, g);
+        for (bool confirmed : {false, true}) {
+          const StrategyWord w{a, p, confirmed, g};
+          const StrategyWord back = StrategyWord::unpack(w.pack());
+          EXPECT_EQ(back.active, a);
+          EXPECT_EQ(back.pending, p);
+          EXPECT_EQ(back.pending_confirmed, confirmed);
+          EXPECT_EQ(back.generation, g);
+        }
       }
     }
   }
@@ -155,9 +158,17 @@ TEST_F(EndpointStateTest, EmptyOrUnknownAnnouncementsAreIgnored) {
   EXPECT_EQ(state.counters().announcements.load(), 0u);
 }
 
-TEST_F(EndpointStateTest, SwitchWithoutBoundQueriesCompletesAtOnce) {
+TEST_F(EndpointStateTest, SwitchWithoutBoundQueriesCompletesOnceTheNewSideAnswers) {
   state.confirm(kBlue);
   state.observe_new_strategy(kBlue, "green");
+  // Announced, but green has not answered yet (a router may accept it a moment late): blue
+  // stays active so that there is always a side to fall back on.
+  EXPECT_EQ(state.word().active, kBlue);
+  EXPECT_EQ(state.word().pending, kGreen);
+  EXPECT_FALSE(state.word().pending_confirmed);
+  EXPECT_EQ(state.for_new_work(), kGreen);
+  EXPECT_EQ(state.counters().transitions.load(), 0u);
+  state.note_served(kGreen);
   EXPECT_EQ(state.word().active, kGreen);
   EXPECT_EQ(state.word().pending, kNone);
   EXPECT_EQ(state.counters().announcements.load(), 1u);
@@ -192,6 +203,8 @@ TEST_F(EndpointStateTest, GracefulSwitchWaitsForTheLastQueryOnTheOldDeployment) 
   auto q3 = state.bind(kGreen);
   ASSERT_NE(q3, nullptr);
   EXPECT_EQ(q3->deployment(), kGreen);
+  state.note_served(kGreen);  // green answered
+  EXPECT_TRUE(state.word().pending_confirmed);
 
   state.release(*q1);
   EXPECT_EQ(state.word().active, kBlue) << "q2 still runs on blue";
@@ -233,8 +246,12 @@ TEST_F(EndpointStateTest, GenerationChangesWithEveryWrite) {
   state.confirm(kBlue);
   const auto g1 = state.word().generation;
   EXPECT_NE(g1, g0);
-  state.observe_new_strategy(kBlue, "green");  // pending, then completed: two writes
-  EXPECT_EQ(state.word().generation, g1 + 2);
+  state.observe_new_strategy(kBlue, "green");  // pending
+  EXPECT_EQ(state.word().generation, g1 + 1);
+  state.note_served(kGreen);  // confirmed, then completed: two writes
+  EXPECT_EQ(state.word().generation, g1 + 3);
+  state.note_served(kGreen);  // nothing changes
+  EXPECT_EQ(state.word().generation, g1 + 3);
 }
 
 TEST_F(EndpointStateTest, WrongDeploymentForgetsTheStrategyOrForcesThePendingSwitch) {
@@ -261,10 +278,16 @@ TEST_F(EndpointStateTest, WrongDeploymentForgetsTheStrategyOrForcesThePendingSwi
   state.release(*q);
   EXPECT_EQ(state.word().active, kGreen);
 
-  // The pending deployment answers 456: the switch is abandoned.
+  // The pending deployment answers 456 (router lag): new work stays on green for a short hold,
+  // and the switch is abandoned only after it has refused for the whole lag window.
   auto q2 = state.bind(kGreen);
   state.observe_new_strategy(kGreen, "blue");
   ASSERT_EQ(state.word().pending, kBlue);
+  state.on_wrong_deployment(kBlue);
+  EXPECT_EQ(state.word().pending, kBlue);
+  EXPECT_EQ(state.for_new_work(), kGreen) << "held on the active side";
+  clock.advance(2100ms);
+  EXPECT_EQ(state.for_new_work(), kBlue) << "the hold ended: blue is tried again";
   state.on_wrong_deployment(kBlue);
   EXPECT_EQ(state.word().active, kGreen);
   EXPECT_EQ(state.word().pending, kNone);
@@ -272,6 +295,87 @@ TEST_F(EndpointStateTest, WrongDeploymentForgetsTheStrategyOrForcesThePendingSwi
 
   state.on_wrong_deployment(kNone);
   EXPECT_EQ(state.word().active, kGreen);
+}
+
+// Router lag (PROTOCOL.md §6): the announced side answers 456 for a moment after the
+// announcement. New work stays on the active side, which keeps serving, and the announced side
+// is retried after a short, growing hold; nothing is forgotten.
+TEST_F(EndpointStateTest, ALaggingRouterHoldsNewWorkOnTheActiveSide) {
+  state.confirm(kBlue);
+  state.observe_new_strategy(kBlue, "green");
+  const auto g = state.word().generation;
+  ASSERT_EQ(state.for_new_work(), kGreen);
+  state.on_wrong_deployment(kGreen, g);
+  EXPECT_EQ(state.for_new_work(), kBlue);
+  EXPECT_EQ(state.word().active, kBlue) << "the active side is not forgotten";
+  EXPECT_EQ(state.word().pending, kGreen) << "nor the announcement";
+  EXPECT_EQ(state.counters().lag_holds.load(), 1u);
+  clock.advance(60ms);
+  EXPECT_EQ(state.for_new_work(), kGreen) << "retried after the first hold (50 ms)";
+  state.on_wrong_deployment(kGreen, g);
+  clock.advance(60ms);
+  EXPECT_EQ(state.for_new_work(), kBlue) << "the second hold is longer (100 ms)";
+  clock.advance(60ms);
+  EXPECT_EQ(state.for_new_work(), kGreen);
+  // Green answers at last: the switch completes (no query on blue).
+  state.note_served(kGreen);
+  EXPECT_EQ(state.word().active, kGreen);
+  EXPECT_EQ(state.word().pending, kNone);
+  EXPECT_EQ(state.for_new_work(), kGreen);
+}
+
+TEST_F(EndpointStateTest, ARouterAcceptingTheNewSideUpToOneSecondLateNeverLosesTheActiveSide) {
+  state.confirm(kBlue);
+  state.observe_new_strategy(kBlue, "green");
+  // Every call routed to green is refused for 1 s; blue serves throughout.
+  int to_green = 0;
+  for (int ms = 0; ms < 1000; ms += 5) {
+    const auto w = state.word();
+    const Deployment d = state.for_new_work();
+    ASSERT_NE(d, kNone) << "at " << ms << " ms";
+    if (d == kGreen) {
+      ++to_green;
+      state.on_wrong_deployment(kGreen, w.generation);
+    }
+    clock.advance(5ms);
+  }
+  EXPECT_EQ(state.word().active, kBlue);
+  EXPECT_EQ(state.word().pending, kGreen);
+  EXPECT_LE(to_green, 10) << "bounded retries of the lagging side, not a ping-pong";
+  state.note_served(kGreen);
+  EXPECT_EQ(state.word().active, kGreen);
+}
+
+TEST_F(EndpointStateTest, StaleEventsDoNotUndoNewerKnowledge) {
+  state.confirm(kBlue);
+  const auto old_generation = state.word().generation;
+  state.observe_new_strategy(kBlue, "green");
+  state.note_served(kGreen);
+  ASSERT_EQ(state.word().active, kGreen);
+  // A 456 for blue from a call routed before the switch: stale, ignored.
+  state.on_wrong_deployment(kBlue, old_generation);
+  EXPECT_EQ(state.word().active, kGreen);
+  // A 456 for green from a call routed under the old word: ignored too.
+  state.on_wrong_deployment(kGreen, old_generation);
+  EXPECT_EQ(state.word().active, kGreen);
+  // A late response from blue (a query that finished there) announcing green, or anything else:
+  // only the active deployment announces.
+  state.observe_new_strategy(kBlue, "blue");
+  EXPECT_EQ(state.word().active, kGreen);
+  EXPECT_EQ(state.word().pending, kNone);
+  // A current 456 for the active side is acted on.
+  state.on_wrong_deployment(kGreen, state.word().generation);
+  EXPECT_EQ(state.word().active, kNone);
+}
+
+TEST_F(EndpointStateTest, RevalidationIsClaimedByOneCallerPerExpiry) {
+  state.confirm(kBlue);
+  EXPECT_FALSE(state.claim_revalidation(60s)) << "fresh";
+  clock.advance(61s);
+  EXPECT_TRUE(state.claim_revalidation(60s));
+  EXPECT_FALSE(state.claim_revalidation(60s)) << "one caller per expiry";
+  clock.advance(61s);
+  EXPECT_TRUE(state.claim_revalidation(60s));
 }
 
 TEST_F(EndpointStateTest, ResetForgetsEverything) {
@@ -361,6 +465,7 @@ TEST(EndpointStateBindings, EvictingTheLastOldQueryCompletesThePendingSwitch) {
   state.confirm(kBlue);
   auto abandoned = state.bind(kBlue);
   state.observe_new_strategy(kBlue, "green");
+  state.note_served(kGreen);
   ASSERT_EQ(state.word().pending, kGreen);
   clock.advance(61s);
   auto q = state.bind(kGreen);
@@ -379,6 +484,7 @@ TEST(EndpointStateBindings, CapEvictionAlsoCompletesThePendingSwitch) {
   state.confirm(kBlue);
   auto old = state.bind(kBlue);
   state.observe_new_strategy(kBlue, "green");
+  state.note_served(kGreen);
   auto q = state.bind(kGreen);  // the cap of 1 evicts `old`
   EXPECT_TRUE(old->released());
   EXPECT_EQ(state.word().active, kGreen);
@@ -485,7 +591,9 @@ TEST(EndpointStateConcurrency, BindReleaseRouteWhileSwitching) {
     start.arrive_and_wait();
     while (workers_left.load() > 0 || switches < 50) {
       const Deployment next = other(last_announced);
-      state->observe_new_strategy(last_announced, to_string(next));
+      // Only the active deployment announces; the announced side then answers a call.
+      state->observe_new_strategy(state->word().active, to_string(next));
+      state->note_served(next);
       last_announced = next;
       ++switches;
       std::this_thread::yield();
@@ -664,10 +772,11 @@ TEST_F(EndpointStateTest, SnapshotJsonCarriesTheState) {
   for (const char* key :
        {"detections", "detection_probes", "cache_hits", "cache_misses", "recoveries_456",
         "reauthentications", "resumes", "retries", "transitions", "announcements", "reruns",
-        "lost_queries", "queries_blue", "queries_green", "bindings_evicted"}) {
+        "lost_queries", "queries_blue", "queries_green", "bindings_evicted", "lag_holds"}) {
     EXPECT_TRUE(j["counters"].contains(key)) << key;
   }
 
+  state.note_served(kGreen);
   state.release(*q);
   clock.advance(2s);
   const auto after = nlohmann::json::parse(state.snapshot().to_json());

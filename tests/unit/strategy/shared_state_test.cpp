@@ -58,6 +58,9 @@ TEST_F(SharedStateTest, SameFileAndEndpointShareTheStrategy) {
   EXPECT_TRUE(b.is_fresh(300s)) << "the last check is shared too";
 
   b.observe_new_strategy(kBlue, "green");
+  EXPECT_EQ(a.for_new_work(), kGreen);
+  EXPECT_EQ(a.word().pending, kGreen);
+  b.note_served(kGreen);  // green answered b: a sees the switch complete
   EXPECT_EQ(a.word().active, kGreen);
   EXPECT_EQ(a.for_new_work(), kGreen);
 
@@ -154,8 +157,9 @@ TEST_F(SharedStateTest, AnotherProcessSeesTheSwitch) {
   EXPECT_EQ(here.word().pending, kGreen);
   EXPECT_EQ(here.for_new_work(), kGreen);
   EXPECT_GT(here.word().generation, generation);
-  // The child's bound query died with it: this process completes the switch.
+  // The child's bound query died with it: this process completes the switch once green answers.
   EXPECT_EQ(here.bind(kBlue), nullptr);
+  here.note_served(kGreen);
   EXPECT_EQ(here.word().active, kGreen);
   EXPECT_EQ(here.word().pending, kNone);
 }

@@ -1,0 +1,425 @@
+#include "client/query.hpp"
+
+#include "client/statement_kind.hpp"
+#include "e6data/decode.hpp"
+#include "log/logger.hpp"
+#include "rpc/call_forms.hpp"
+
+namespace e6data::detail {
+namespace {
+
+using strategy::QueryStage;
+using strategy::QueryVerdict;
+
+// How far past a failed call's deadline the clear of its query may run (the deadline contract
+// allows a call to return up to 250 ms late).
+constexpr std::chrono::milliseconds kCleanupSlack{200};
+
+std::string deployment_name(strategy::Deployment d) {
+  return std::string(strategy::to_string(d));
+}
+
+}  // namespace
+
+Query::Query(std::shared_ptr<ConnectionState> connection, std::string catalog, std::string database)
+    : connection_(std::move(connection)),
+      catalog_(std::move(catalog)),
+      database_(std::move(database)) {}
+
+Query::~Query() {
+  release_binding();
+}
+
+strategy::TimePoint Query::deadline(const QueryOptions& options, bool long_call) const {
+  return connection_->deadline_for(options, long_call);
+}
+
+rpc::CallOptions Query::call(strategy::TimePoint deadline, const QueryOptions& options) const {
+  return connection_->call_options(route_, deadline, options, query_id_, engine_ip_);
+}
+
+template <typename Request>
+Request Query::request() const {
+  Request req;
+  req.set_engineip(engine_ip_);
+  req.set_sessionid(route_.session);
+  req.set_queryid(query_id_);
+  return req;
+}
+
+template <typename Call>
+auto Query::bound_call(Call&& call, strategy::Repeat repeat, strategy::TimePoint deadline) {
+  return connection_->runner.call_bound(
+      route_, *binding_, [&](const strategy::Route&) { return call(); }, repeat, deadline);
+}
+
+bool Query::has_query() const {
+  std::lock_guard lock(identity_mutex_);
+  return !query_id_.empty();
+}
+
+void Query::require_query(const char* operation) const {
+  if (query_id_.empty() && unknown_position_.empty()) {
+    throw UsageError(std::string("Cursor::") + operation + ": no query; call execute() first");
+  }
+}
+
+void Query::throw_if_cancelled(const char* operation) const {
+  if (cancelled_.load()) {
+    throw CancelledError(ErrorKind::kCancelled,
+                         std::string(operation) + ": the query was cancelled by the caller");
+  }
+}
+
+void Query::refuse_unknown_position(const char* operation) const {
+  throw QueryError(ErrorKind::kResultPositionUnknown,
+                   std::string("Cursor::") + operation +
+                       ": the result's position is unknown after an earlier failure (" +
+                       unknown_position_ +
+                       "); rows could be missing, so no more are fetched. Run the statement "
+                       "again to read its result");
+}
+
+void Query::release_binding() {
+  std::shared_ptr<strategy::QueryBinding> binding;
+  {
+    std::lock_guard lock(identity_mutex_);
+    binding = std::move(binding_);
+  }
+  if (binding) connection_->endpoint->release(*binding);
+}
+
+void Query::forget(bool clear_on_server, strategy::TimePoint deadline) {
+  ClearRequest req;
+  rpc::CallOptions call_options;
+  strategy::Deployment deployment = strategy::Deployment::kNone;
+  const bool send =
+      clear_on_server && !query_id_.empty() && connection_->options.cleanup_timeout.count() > 0;
+  if (send) {
+    req = request<ClearRequest>();
+    // Within the call's deadline, or a moment past it when the deadline is what failed; never
+    // longer than the clean-up bound.
+    const auto now = connection_->runner.clock().now();
+    const auto bound = std::min(
+        std::max(deadline, now + kCleanupSlack),
+        now + std::chrono::duration_cast<strategy::Duration>(connection_->options.cleanup_timeout));
+    call_options = connection_->call_options(route_, bound, {}, query_id_, engine_ip_);
+    deployment = route_.deployment;
+  }
+  release_binding();
+  {
+    std::lock_guard lock(identity_mutex_);
+    query_id_.clear();
+    engine_ip_.clear();
+  }
+  columns_.clear();
+  row_count_ = -1;
+  exhausted_ = true;
+  outcome_ = Outcome::kNotSent;
+  if (send) {
+    // Best effort: the server frees the query itself when its session goes; a clear that fails
+    // here must not hide the error the caller is about to get.
+    try {
+      connection_->runner.observe(deployment, connection_->client.clear(req, call_options));
+    } catch (const Error&) {
+    }
+  }
+}
+
+void Query::start(std::string sql, std::vector<ParameterValue> parameters,
+                  const QueryOptions& options) {
+  const strategy::TimePoint until = deadline(options, true);
+  sql_ = std::move(sql);
+  parameters_ = std::move(parameters);
+  is_read_ = statement_is_read(sql_);
+  reruns_ = 0;
+  rows_delivered_ = false;
+  unknown_position_.clear();
+  cancelled_ = false;
+  started_ = true;
+  run_from_start(until, options);
+}
+
+void Query::run_from_start(strategy::TimePoint until, const QueryOptions& options) {
+  for (;;) {
+    throw_if_cancelled("Cursor::execute");
+    prepare(until, options);
+    try {
+      execute_and_describe(until, options);
+      return;
+    } catch (const Error& e) {
+      judge(e, outcome_ == Outcome::kRan ? QueryStage::kResult : QueryStage::kExecute, "execute",
+            until);
+    }
+  }
+}
+
+void Query::prepare(strategy::TimePoint until, const QueryOptions& options) {
+  auto& conn = *connection_;
+  auto prepared = conn.runner.run_bound(
+      [&](const strategy::Route& r) {
+        return rpc::prepare_statement(conn.client, r.session, catalog_, database_, sql_,
+                                      conn.call_options(r, until, options));
+      },
+      until);
+  {
+    std::lock_guard lock(identity_mutex_);
+    route_ = std::move(prepared.route);
+    binding_ = std::move(prepared.binding);
+    query_id_ = prepared.response.queryid();
+    engine_ip_ = prepared.response.engineip();
+  }
+  outcome_ = Outcome::kNotSent;
+  if (cancelled_.load()) {  // cancel() ran while this prepare was in flight: it wins
+    forget(true, until);
+    throw_if_cancelled("Cursor::execute");
+  }
+}
+
+void Query::execute_and_describe(strategy::TimePoint until, const QueryOptions& options) {
+  auto& conn = *connection_;
+  outcome_ = Outcome::kExecuteSent;
+  bound_call(
+      [&] {
+        return rpc::execute_statement(conn.client, !catalog_.empty(), engine_ip_, route_.session,
+                                      query_id_, parameters_, call(until, options));
+      },
+      strategy::Repeat::kUnsafe, until);
+  outcome_ = Outcome::kRan;
+  const auto req = request<GetResultMetadataRequest>();
+  const auto meta =
+      bound_call([&] { return conn.client.result_metadata(req, call(until, options)); },
+                 strategy::Repeat::kSafe, until);
+  ResultSchema schema = decode_result_metadata(meta.resultmetadata());
+  columns_ = std::move(schema.columns);
+  row_count_ = schema.row_count;
+  exhausted_ = false;
+}
+
+void Query::judge(const Error& e, QueryStage stage, const char* operation,
+                  strategy::TimePoint until) {
+  using strategy::Recovery;
+  auto& endpoint = *connection_->endpoint;
+  const strategy::Route lost_route = route_;
+  const std::string lost_query = query_id_;
+  const FailureCause cause = e.cause();
+  // What the failure says about the deployment and session, whatever the query's fate.
+  switch (strategy::recovery_for(cause)) {
+    case Recovery::kWrongDeployment:
+      endpoint.counters().recoveries_456.fetch_add(1);
+      endpoint.on_wrong_deployment(lost_route.deployment, lost_route.generation);
+      connection_->runner.forget(lost_route);
+      break;
+    case Recovery::kSessionLost:
+      endpoint.counters().reauthentications.fetch_add(1);
+      connection_->runner.forget(lost_route);
+      break;
+    default:
+      break;
+  }
+  QueryVerdict verdict =
+      strategy::judge_failed_query(cause, stage, is_read_, rows_delivered_, reruns_);
+  if (verdict == QueryVerdict::kRerun && cancelled_.load()) verdict = QueryVerdict::kReport;
+  // The old query may still exist on the server unless its deployment or session went away.
+  const bool may_exist = cause != FailureCause::kWrongDeployment &&
+                         cause != FailureCause::kSessionLost && cause != FailureCause::kRouter503;
+  forget(may_exist, until);
+  if (verdict == QueryVerdict::kRerun) {
+    ++reruns_;
+    if (stage == QueryStage::kResult) endpoint.counters().reruns.fetch_add(1);
+    log::event(log::get("e6data.strategy"), spdlog::level::info,
+               stage == QueryStage::kResult ? "query lost with its deployment; re-running the read"
+                                            : "query refused before it ran; preparing it again",
+               {{"query_id", lost_query},
+                {"strategy", deployment_name(lost_route.deployment)},
+                {"cause", std::string(to_string(cause))},
+                {"operation", operation}});
+    return;
+  }
+  endpoint.counters().lost_queries.fetch_add(1);
+  if (stage == QueryStage::kResult) {
+    unknown_position_ = std::string(operation) + " failed: " + std::string(to_string(cause));
+    std::lock_guard lock(identity_mutex_);
+    query_id_ = lost_query;  // kept for messages (no call uses it again)
+  }
+  ErrorContext context = e.context();
+  context.retryable = false;
+  const std::string where = deployment_name(lost_route.deployment);
+  switch (verdict) {
+    case QueryVerdict::kLost:
+      throw QueryError(
+          ErrorKind::kStrategyChanged,
+          "query " + lost_query + " was lost: the " + where +
+              (cause == FailureCause::kWrongDeployment ? " deployment stopped serving"
+                                                       : " session running it expired") +
+              " during " + operation + "; it was not re-run because " +
+              (is_read_ ? (rows_delivered_ ? "rows had already been delivered"
+                                           : "it was re-run too often already")
+                        : "it may have had side effects") +
+              " (" + e.what() + ")",
+          context);
+    case QueryVerdict::kOutcomeUnknown:
+      throw QueryError(ErrorKind::kOutcomeUnknown,
+                       "query " + lost_query + " on the " + where + " deployment: the " +
+                           std::string(to_string(cause)) + " failure of its " + operation +
+                           " leaves unknown whether the statement ran; it was not sent again "
+                           "because it may have side effects (" +
+                           e.what() + ")",
+                       context);
+    case QueryVerdict::kReport:
+    case QueryVerdict::kRerun:
+      break;
+  }
+  throw;
+}
+
+std::optional<Batch> Query::next_batch(const QueryOptions& options) {
+  if (!unknown_position_.empty()) refuse_unknown_position("next_batch");
+  require_query("next_batch");
+  if (exhausted_) return std::nullopt;
+  const strategy::TimePoint until = deadline(options, true);
+  auto& conn = *connection_;
+  for (;;) {
+    throw_if_cancelled("Cursor::next_batch");
+    std::optional<Batch> batch;
+    try {
+      const auto req = request<GetNextResultBatchRequest>();
+      // Not repeatable: a retried fetch could skip a batch the server already sent.
+      const auto res = bound_call([&] { return conn.client.next_batch(req, call(until, options)); },
+                                  strategy::Repeat::kUnsafe, until);
+      try {
+        batch = decode_result_batch(res.resultbatch(), {.expected_columns = columns_.size()});
+      } catch (const DecodeError& e) {
+        // The server handed over a batch the connector cannot read: it is consumed.
+        unknown_position_ = std::string("a batch could not be decoded: ") + e.what();
+        forget(true, until);
+        throw;
+      }
+    } catch (const DecodeError&) {
+      throw;
+    } catch (const Error& e) {
+      const auto columns = columns_.size();
+      judge(e, QueryStage::kResult, "fetch", until);
+      // Re-run: the statement runs again from the start (no row of it was delivered).
+      run_from_start(until, options);
+      if (columns_.size() != columns) {
+        unknown_position_ = "the re-run returned a different number of columns";
+        throw QueryError(ErrorKind::kStrategyChanged,
+                         "the statement re-run after a deployment switch returned a different "
+                         "number of columns (" +
+                             std::to_string(columns_.size()) + " instead of " +
+                             std::to_string(columns) + ")");
+      }
+      continue;
+    }
+    if (batch->is_end_of_results()) {
+      exhausted_ = true;
+      // Nothing more runs on the deployment: a pending switch need not wait for clear().
+      release_binding();
+      return std::nullopt;
+    }
+    if (batch->num_rows() > 0) rows_delivered_ = true;
+    return batch;
+  }
+}
+
+QueryStatus Query::status(const QueryOptions& options) {
+  if (!unknown_position_.empty()) refuse_unknown_position("status");
+  require_query("status");
+  if (!binding_) return {true, row_count_};  // the result was read to the end: the query is done
+  const strategy::TimePoint until = deadline(options, false);
+  auto& conn = *connection_;
+  const auto req = request<StatusRequest>();
+  const auto res = bound_call([&] { return conn.client.status(req, call(until, options)); },
+                              strategy::Repeat::kSafe, until);
+  return {res.status(), res.rowcount()};
+}
+
+std::string Query::explain(const QueryOptions& options) {
+  if (!unknown_position_.empty()) refuse_unknown_position("explain");
+  require_query("explain");
+  const strategy::TimePoint until = deadline(options, false);
+  auto& conn = *connection_;
+  const auto req = request<ExplainRequest>();
+  const auto res = conn.client.explain(req, call(until, options));
+  conn.runner.observe(route_.deployment, res);
+  return res.explain();
+}
+
+ExplainAnalyzeResult Query::explain_analyze(const QueryOptions& options) {
+  if (!unknown_position_.empty()) refuse_unknown_position("explain_analyze");
+  require_query("explain_analyze");
+  const strategy::TimePoint until = deadline(options, true);
+  auto& conn = *connection_;
+  const auto req = request<ExplainAnalyzeRequest>();
+  const auto res = conn.client.explain_analyze(req, call(until, options));
+  conn.runner.observe(route_.deployment, res);
+  return {res.explainanalyze(), res.iscached(), res.parsingtime(), res.queueingtime()};
+}
+
+void Query::cancel(const QueryOptions& options) {
+  auto& conn = *connection_;
+  CancelQueryRequest req;
+  rpc::CallOptions c;
+  strategy::Deployment deployment;
+  std::shared_ptr<strategy::QueryBinding> binding;
+  {
+    std::lock_guard lock(identity_mutex_);
+    if (!started_.load()) throw UsageError("Cursor::cancel: no query; call execute() first");
+    // Set under the lock: a re-run that prepares after this sees it and stops.
+    cancelled_ = true;
+    if (query_id_.empty()) return;  // between two attempts: nothing runs on the server
+    req.set_engineip(engine_ip_);
+    req.set_sessionid(route_.session);
+    req.set_queryid(query_id_);
+    c = conn.call_options(route_, conn.deadline_for(options, false), options, query_id_,
+                          engine_ip_);
+    deployment = route_.deployment;
+    // A cancelled query runs no more: its binding must not hold back a switch. (Released, not
+    // taken: the owning thread may be inside a call that uses it; release is idempotent.)
+    binding = binding_;
+  }
+  if (binding) conn.endpoint->release(*binding);
+  conn.runner.observe(deployment, conn.client.cancel(req, c));
+}
+
+void Query::clear(const QueryOptions& options) {
+  if (query_id_.empty() || !unknown_position_.empty()) {
+    unknown_position_.clear();
+    std::lock_guard lock(identity_mutex_);
+    query_id_.clear();
+    return;
+  }
+  auto& conn = *connection_;
+  const auto req = request<ClearRequest>();
+  const auto c = call(deadline(options, false), options);
+  const auto deployment = route_.deployment;
+  // Forget the query first: a failed clear must not leave the cursor pointing at it, nor its
+  // binding holding back a switch.
+  forget(false, {});
+  try {
+    conn.runner.observe(deployment, conn.client.clear(req, c));
+  } catch (const Error& e) {
+    // The query went with its deployment or session: nothing is left to release.
+    const auto r = strategy::recovery_for(e);
+    if (r == strategy::Recovery::kWrongDeployment || r == strategy::Recovery::kSessionLost) return;
+    throw;
+  }
+}
+
+void Query::clear_quietly() noexcept {
+  try {
+    if (query_id_.empty() || !unknown_position_.empty() || connection_->closed.load() ||
+        connection_->options.cleanup_timeout.count() == 0) {
+      release_binding();
+      return;
+    }
+    QueryOptions bounded;
+    bounded.timeout = connection_->options.cleanup_timeout;
+    clear(bounded);
+  } catch (...) {  // best effort: the session's expiry frees the query eventually
+  }
+  release_binding();
+}
+
+}  // namespace e6data::detail

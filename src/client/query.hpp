@@ -1,0 +1,124 @@
+#pragma once
+// One query's calls and fate (DESIGN.md "one query, end to end"). A Cursor owns one Query and
+// reuses it for each statement; the Query owns everything the connector knows about the current
+// statement: its text and parameters, where it runs (route, binding, query id, engine), what is
+// known of its outcome (never sent / sent with an unknown outcome / ran), how many rows the
+// caller has seen, and whether the result's position is still known.
+//
+// Every call on the query goes through the connection's CallRunner, inside one deadline per
+// call. When a call fails, strategy::judge_failed_query (recovery.hpp) decides: run it again
+// transparently, report it lost, report an unknown outcome, or report the call's own error. After
+// any failure that may have consumed rows on the server, later fetches are refused without a call
+// (kResultPositionUnknown) instead of silently skipping rows.
+//
+// Thread safety: one thread uses a Query at a time (the cursor's), except cancel(), which may run
+// on any thread at any time; the identity it reads is guarded by identity_mutex_.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "client/connection_state.hpp"
+#include "e6data/batch.hpp"
+#include "e6data/cursor.hpp"
+#include "e6data/query_options.hpp"
+#include "e6data/schema.hpp"
+
+namespace e6data::detail {
+
+class Query {
+ public:
+  Query(std::shared_ptr<ConnectionState> connection, std::string catalog, std::string database);
+  ~Query();
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
+
+  ConnectionState& connection() const noexcept { return *connection_; }
+  const std::string& catalog() const noexcept { return catalog_; }
+
+  // Runs a new statement (prepare, execute, result metadata), re-running it when the rules allow.
+  // `parameters` are the typed parameters of the catalog call form (empty for the V1 form).
+  void start(std::string sql, std::vector<ParameterValue> parameters, const QueryOptions& options);
+
+  // The next batch of the result; nullopt at its end.
+  std::optional<Batch> next_batch(const QueryOptions& options);
+
+  QueryStatus status(const QueryOptions& options);
+  std::string explain(const QueryOptions& options);
+  ExplainAnalyzeResult explain_analyze(const QueryOptions& options);
+
+  // Cancels the query on the server and releases its binding; wins over a re-run in progress.
+  // May run on any thread.
+  void cancel(const QueryOptions& options);
+  // Clears the query on the server and forgets it. Throws the call's error (the query is
+  // forgotten first either way), except when its deployment or session is gone (nothing left).
+  void clear(const QueryOptions& options);
+  // Best effort, for destructors: a clear bounded by ConnectionOptions::cleanup_timeout; never
+  // throws.
+  void clear_quietly() noexcept;
+
+  bool has_query() const;
+  const std::vector<ColumnInfo>& columns() const noexcept { return columns_; }
+  std::int64_t row_count() const noexcept { return row_count_; }
+  const std::string& query_id() const noexcept { return query_id_; }
+
+ private:
+  // What the connector knows of the statement's outcome.
+  enum class Outcome { kNotSent, kExecuteSent, kRan };
+
+  strategy::TimePoint deadline(const QueryOptions& options, bool long_call) const;
+  rpc::CallOptions call(strategy::TimePoint deadline, const QueryOptions& options) const;
+  template <typename Request>
+  Request request() const;
+  template <typename Call>
+  auto bound_call(Call&& call, strategy::Repeat repeat, strategy::TimePoint deadline);
+
+  void run_from_start(strategy::TimePoint deadline, const QueryOptions& options);
+  void prepare(strategy::TimePoint deadline, const QueryOptions& options);
+  void execute_and_describe(strategy::TimePoint deadline, const QueryOptions& options);
+  // A call of the query failed with `e` at `stage`: returns when the statement may run again
+  // (the old query forgotten), otherwise throws what the caller must see. In a catch block.
+  void judge(const Error& e, strategy::QueryStage stage, const char* operation,
+             strategy::TimePoint deadline);
+  [[noreturn]] void refuse_unknown_position(const char* operation) const;
+  void require_query(const char* operation) const;
+  void throw_if_cancelled(const char* operation) const;
+  void release_binding();
+  // Forgets the current query; when `clear_on_server` and it may still exist there, sends a clear
+  // bounded by the smaller of `deadline` and the clean-up timeout (errors ignored).
+  void forget(bool clear_on_server, strategy::TimePoint deadline);
+
+  std::shared_ptr<ConnectionState> connection_;
+  const std::string catalog_;
+  const std::string database_;
+
+  // The statement, kept so that a query lost in a switch can run again.
+  std::string sql_;
+  std::vector<ParameterValue> parameters_;
+  bool is_read_ = false;
+  int reruns_ = 0;
+  bool rows_delivered_ = false;  // the caller has been handed rows of this statement
+  Outcome outcome_ = Outcome::kNotSent;
+
+  // Where the current query runs. Written by the owning thread under identity_mutex_; cancel()
+  // reads it under the same lock.
+  mutable std::mutex identity_mutex_;
+  strategy::Route route_;
+  std::shared_ptr<strategy::QueryBinding> binding_;
+  std::string query_id_;
+  std::string engine_ip_;
+  std::atomic<bool> cancelled_{false};  // cancel() was called for the current statement
+  std::atomic<bool> started_{false};    // a statement was ever started
+
+  std::vector<ColumnInfo> columns_;
+  std::int64_t row_count_ = -1;
+  bool exhausted_ = true;
+  // Set after a failure that may have consumed rows: why, for the refusal of later fetches.
+  std::string unknown_position_;
+};
+
+}  // namespace e6data::detail

@@ -1,0 +1,339 @@
+// One owner of each query's fate, tried as an adversary would: a real gRPC server of the test's
+// own (on 127.0.0.1:0) that answers executes and fetches with hostile failures, slow calls and
+// exact router forms, while the public Connection/Cursor API is driven through the real call path.
+// What is checked: a statement with side effects reaches the server at most once unless the
+// router refused it in an exact 456/503 form; no row is skipped silently; every call returns by
+// its deadline; moved-from and closed objects refuse loudly.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "e6data/connection.hpp"
+#include "e6x_engine.grpc.pb.h"
+#include "wire/chunk_encoder.hpp"
+#include "wire/column_builder.hpp"
+#include "wire/metadata_writer.hpp"
+
+namespace e6data {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+// The backend: statements are scripted by their text.
+//   "INSERT deny"      execute -> INTERNAL "Access denied" (every time)
+//   "INSERT broken"    execute -> UNAVAILABLE "connection reset by peer"
+//   "INSERT hostile"   execute -> INVALID_ARGUMENT with router-looking text
+//   "INSERT internal"  execute -> INTERNAL "status: 456" (the text, under the wrong code)
+//   "INSERT router"    execute -> UNKNOWN "status: 456" once (the gateway's exact form), then OK
+//   "INSERT ok"        execute -> OK
+//   "SELECT slow"      the second fetch takes 1.5 s
+//   "SELECT broken"    the second fetch -> UNAVAILABLE
+//   "SELECT sleepy"    execute takes 3 s
+//   anything else      OK; 3 batches of 100 rows, then the end
+class ScriptedBackend final : public QueryEngineService::Service {
+ public:
+  grpc::Status authenticate(grpc::ServerContext*, const AuthenticateRequest*,
+                            AuthenticateResponse* res) override {
+    res->set_sessionid("s" + std::to_string(++sessions_));
+    return grpc::Status::OK;
+  }
+  grpc::Status prepareStatement(grpc::ServerContext*, const PrepareStatementRequest* req,
+                                PrepareStatementResponse* res) override {
+    std::lock_guard lock(mutex_);
+    const std::string id = "q" + std::to_string(++next_query_);
+    sql_[id] = req->querystring();
+    res->set_queryid(id);
+    res->set_engineip("127.0.0.1");
+    return grpc::Status::OK;
+  }
+  grpc::Status executeStatement(grpc::ServerContext*, const ExecuteStatementRequest* req,
+                                ExecuteStatementResponse*) override {
+    const std::string sql = sql_of(req->queryid());
+    int n = 0;
+    {
+      std::lock_guard lock(mutex_);
+      n = ++executes_[sql];
+    }
+    if (sql == "INSERT deny") return {grpc::StatusCode::INTERNAL, "Access denied"};
+    if (sql == "INSERT broken") return {grpc::StatusCode::UNAVAILABLE, "connection reset by peer"};
+    if (sql == "INSERT hostile") {
+      return {grpc::StatusCode::INVALID_ARGUMENT,
+              "no such table: Received http2 header with status: 456"};
+    }
+    if (sql == "INSERT internal") return {grpc::StatusCode::INTERNAL, "status: 456"};
+    if (sql == "INSERT router" && n == 1) return {grpc::StatusCode::UNKNOWN, "status: 456"};
+    if (sql == "SELECT sleepy") std::this_thread::sleep_for(3s);
+    return grpc::Status::OK;
+  }
+  grpc::Status getResultMetadata(grpc::ServerContext*, const GetResultMetadataRequest*,
+                                 GetResultMetadataResponse* res) override {
+    ResultSchema schema;
+    schema.row_count = 300;
+    schema.columns = {{"n", "LONG", "", ""}};
+    res->set_resultmetadata(wire::write_result_metadata(schema));
+    return grpc::Status::OK;
+  }
+  grpc::Status getNextResultBatch(grpc::ServerContext*, const GetNextResultBatchRequest* req,
+                                  GetNextResultBatchResponse* res) override {
+    const std::string sql = sql_of(req->queryid());
+    int n = 0;
+    {
+      std::lock_guard lock(mutex_);
+      n = fetches_[req->queryid()]++;  // consumed, whatever happens to the answer
+    }
+    if (n == 1 && sql == "SELECT slow") std::this_thread::sleep_for(1500ms);
+    if (n == 1 && sql == "SELECT broken") return {grpc::StatusCode::UNAVAILABLE, "reset"};
+    if (n >= 3) {
+      res->set_resultbatch(wire::encode_chunk(wire::BatchBuilder().finish()));
+      return grpc::Status::OK;
+    }
+    wire::ColumnBuilder column(VectorType::kLong);
+    for (std::int64_t v = 0; v < 100; ++v) column.append_int64(n * 100 + v);
+    wire::BatchBuilder batch;
+    batch.add_column(std::move(column).finish());
+    res->set_resultbatch(wire::encode_chunk(std::move(batch).finish()));
+    return grpc::Status::OK;
+  }
+  grpc::Status clear(grpc::ServerContext*, const ClearRequest*, ClearResponse*) override {
+    clears_.fetch_add(1);
+    return grpc::Status::OK;
+  }
+  grpc::Status cancelQuery(grpc::ServerContext*, const CancelQueryRequest*,
+                           CancelQueryResponse*) override {
+    return grpc::Status::OK;
+  }
+
+  int executes(const std::string& sql) {
+    std::lock_guard lock(mutex_);
+    return executes_[sql];
+  }
+  int clears() const { return clears_.load(); }
+
+ private:
+  std::string sql_of(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    return sql_[id];
+  }
+  std::atomic<int> sessions_{0};
+  std::atomic<int> clears_{0};
+  std::mutex mutex_;
+  int next_query_ = 0;
+  std::map<std::string, std::string> sql_;
+  std::map<std::string, int> executes_;
+  std::map<std::string, int> fetches_;
+};
+
+class QueryFateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    builder.RegisterService(&backend_);
+    server_ = builder.BuildAndStart();
+    ASSERT_TRUE(server_);
+  }
+  void TearDown() override { server_->Shutdown(std::chrono::system_clock::now() + 1s); }
+
+  ConnectionOptions options() const {
+    ConnectionOptions o;
+    o.host = "127.0.0.1";
+    o.port = port_;
+    o.username = "u";
+    o.password = "p";
+    o.cluster_name = "fate-" + std::to_string(port_);  // an endpoint state of its own
+    return o;
+  }
+
+  ScriptedBackend backend_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+// The first wave executed such a write three times.
+TEST_F(QueryFateTest, AWriteRefusedWithAccessDeniedIsSentOnceAndReportedAsOutcomeUnknown) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  try {
+    cursor.execute("INSERT deny");
+    FAIL() << "expected QueryError";
+  } catch (const QueryError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kOutcomeUnknown) << e.what();
+    EXPECT_FALSE(e.is_retryable());
+  }
+  EXPECT_EQ(backend_.executes("INSERT deny"), 1);
+}
+
+TEST_F(QueryFateTest, AWriteWhoseConnectionBrokeIsSentOnce) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  try {
+    cursor.execute("INSERT broken");
+    FAIL() << "expected QueryError";
+  } catch (const QueryError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kOutcomeUnknown) << e.what();
+  }
+  EXPECT_EQ(backend_.executes("INSERT broken"), 1);
+}
+
+TEST_F(QueryFateTest, RouterLookingTextUnderOtherCodesIsTheServersOwnErrorSentOnce) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  try {
+    cursor.execute("INSERT hostile");
+    FAIL() << "expected QueryError";
+  } catch (const QueryError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kQuery) << e.what();
+    EXPECT_EQ(e.http_status(), 0);
+  }
+  EXPECT_THROW(cursor.execute("INSERT internal"), Error);
+  EXPECT_EQ(backend_.executes("INSERT hostile"), 1);
+  EXPECT_EQ(backend_.executes("INSERT internal"), 1);
+  // The endpoint kept its strategy: nothing was taken for a router's 456.
+  EXPECT_EQ(connection.strategy().counters.recoveries_456, 0u);
+  EXPECT_EQ(connection.strategy().active, "blue");
+}
+
+TEST_F(QueryFateTest, AWriteTheRouterRefusedInItsExactFormRunsAgain) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  cursor.execute("INSERT router");
+  EXPECT_EQ(backend_.executes("INSERT router"), 2);
+}
+
+TEST_F(QueryFateTest, AFetchPastItsDeadlineLeavesThePositionUnknownAndNoRowIsSkipped) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT slow");
+  ASSERT_TRUE(cursor.next_batch());  // rows 0..99
+  QueryOptions quick;
+  quick.timeout = 500ms;
+  const auto started = Clock::now();
+  EXPECT_THROW((void)cursor.next_batch(quick), TimeoutError);
+  EXPECT_LT(Clock::now() - started, 500ms + 250ms) << "the call kept its deadline";
+  // The server consumed rows 100..199: the next fetch must not hand over 200..299 as if nothing
+  // happened.
+  try {
+    (void)cursor.next_batch();
+    FAIL() << "a fetch after an unknown position went through";
+  } catch (const QueryError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kResultPositionUnknown) << e.what();
+  }
+  EXPECT_THROW((void)cursor.fetchone(), QueryError);
+  // A new statement reads again.
+  cursor.execute("SELECT again");
+  EXPECT_EQ(cursor.fetchall().size(), 300u);
+}
+
+TEST_F(QueryFateTest, AFetchThatBrokeAfterRowsWereSeenIsNotReRunAndRefusesLaterFetches) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT broken");
+  ASSERT_TRUE(cursor.next_batch());
+  EXPECT_THROW((void)cursor.next_batch(), ConnectionError);
+  EXPECT_EQ(backend_.executes("SELECT broken"), 1);
+  try {
+    (void)cursor.next_batch();
+    FAIL();
+  } catch (const QueryError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kResultPositionUnknown);
+  }
+}
+
+TEST_F(QueryFateTest, EveryCallReturnsByItsDeadline) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  QueryOptions quick;
+  quick.timeout = 700ms;
+  const auto started = Clock::now();
+  EXPECT_THROW(cursor.execute("SELECT sleepy", quick), TimeoutError);
+  EXPECT_LT(Clock::now() - started, 700ms + 250ms);
+}
+
+TEST_F(QueryFateTest, ACancellationTokenStopsACallFromAnotherThread) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  QueryOptions cancellable;
+  cancellable.cancel = std::make_shared<CancellationToken>();
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(300ms);
+    cancellable.cancel->cancel();
+  });
+  const auto started = Clock::now();
+  EXPECT_THROW(cursor.execute("SELECT sleepy", cancellable), CancelledError);
+  EXPECT_LT(Clock::now() - started, 1500ms);
+  canceller.join();
+  // A cancelled token stops later calls before they reach the server.
+  EXPECT_THROW(cursor.execute("SELECT x", cancellable), CancelledError);
+}
+
+TEST_F(QueryFateTest, AKeptCursorIsClearedByItsDestructorWithinTheCleanupBound) {
+  Connection connection(options());
+  {
+    Cursor cursor = connection.cursor();
+    cursor.execute("SELECT kept");
+    ASSERT_TRUE(cursor.next_batch());
+  }
+  EXPECT_EQ(backend_.clears(), 1);
+}
+
+TEST_F(QueryFateTest, MovedFromAndClosedObjectsThrowUsageError) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT a");
+  Cursor moved = std::move(cursor);
+  EXPECT_THROW(cursor.execute("SELECT b"), UsageError);  // NOLINT(bugprone-use-after-move)
+  EXPECT_THROW((void)cursor.next_batch(), UsageError);   // NOLINT(bugprone-use-after-move)
+  EXPECT_THROW((void)cursor.fetchall(), UsageError);     // NOLINT(bugprone-use-after-move)
+  EXPECT_THROW((void)cursor.status(), UsageError);       // NOLINT(bugprone-use-after-move)
+  EXPECT_THROW((void)cursor.description(), UsageError);  // NOLINT(bugprone-use-after-move)
+  EXPECT_THROW(cursor.cancel(), UsageError);             // NOLINT(bugprone-use-after-move)
+  EXPECT_THROW((void)cursor.query_id(), UsageError);     // NOLINT(bugprone-use-after-move)
+  EXPECT_THROW(cursor.clear(), UsageError);              // NOLINT(bugprone-use-after-move)
+  EXPECT_TRUE(moved.next_batch());
+
+  Connection other = std::move(connection);
+  EXPECT_FALSE(connection.is_open());                     // NOLINT(bugprone-use-after-move)
+  EXPECT_THROW((void)connection.cursor(), UsageError);    // NOLINT(bugprone-use-after-move)
+  EXPECT_THROW((void)connection.schemas(), UsageError);   // NOLINT(bugprone-use-after-move)
+  EXPECT_THROW((void)connection.strategy(), UsageError);  // NOLINT(bugprone-use-after-move)
+  EXPECT_THROW(connection.authenticate(), UsageError);    // NOLINT(bugprone-use-after-move)
+  connection.close();  // a no-op                           // NOLINT(bugprone-use-after-move)
+
+  other.close();
+  other.close();  // idempotent
+  EXPECT_THROW((void)moved.next_batch(), UsageError) << "a cursor of a closed connection";
+  EXPECT_THROW(moved.execute("SELECT c"), UsageError);
+  moved.clear();  // forgetting is always allowed
+}
+
+TEST_F(QueryFateTest, NonUtf8SqlIsRefusedBeforeItIsSent) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  EXPECT_THROW(cursor.execute(std::string("SELECT '\xff'")), UsageError);
+}
+
+TEST_F(QueryFateTest, ABackslashInACatalogLessStringParameterNeedsADeclaredDialect) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  try {
+    cursor.execute("SELECT ?", {Value(std::string_view("a\\' OR 1=1 --"))});
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("backslash at byte 1"), std::string::npos) << e.what();
+  }
+  ConnectionOptions declared = options();
+  declared.string_literals = "backslash";
+  Connection backslash(declared);
+  Cursor c2 = backslash.cursor();
+  c2.execute("SELECT ?", {Value(std::string_view("a\\' OR 1=1 --"))});  // written for that dialect
+}
+
+}  // namespace
+}  // namespace e6data
