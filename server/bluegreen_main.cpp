@@ -43,7 +43,10 @@ int read_number(const fs::path& path) {
   return (in >> n) ? n : 0;
 }
 
+bool clean_stale(const std::string& runtime_dir);
+
 std::unique_ptr<bg::BlueGreenControl::Stub> control_stub(const std::string& runtime_dir) {
+  clean_stale(runtime_dir);
   const int port = read_number(fs::path(runtime_dir) / "control.port");
   if (port == 0) {
     throw std::runtime_error("no cluster is running with runtime directory " + runtime_dir +
@@ -132,27 +135,69 @@ int run_foreground(bg::ControllerOptions options) {
   return 0;
 }
 
-// Starts `up --foreground` detached, waits until it is ready, prints the endpoint.
+// Running and not a zombie (a detached controller is reaped by init, which may take a moment).
+bool alive(int pid) {
+  if (pid <= 0 || ::kill(pid, 0) != 0) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;
+  const auto close = line.rfind(')');
+  return close == std::string::npos || close + 2 >= line.size() || line[close + 2] != 'Z';
+}
+
+// The files a running controller keeps in its runtime directory (removed by `down`).
+void remove_runtime_files(const std::string& runtime_dir) {
+  std::error_code ignored;
+  for (const char* f : {"endpoint", "control.port", "controller.pid"}) {
+    fs::remove(fs::path(runtime_dir) / f, ignored);
+  }
+}
+
+// A runtime directory whose controller is gone (killed with SIGKILL, machine rebooted) still
+// holds its endpoint and ports: report it and clean it. Returns true when it was stale.
+bool clean_stale(const std::string& runtime_dir) {
+  const fs::path dir(runtime_dir);
+  const int pid = read_number(dir / "controller.pid");
+  const bool has_files = fs::exists(dir / "endpoint") || fs::exists(dir / "control.port") ||
+                         fs::exists(dir / "controller.pid");
+  if (!has_files || alive(pid)) return false;
+  std::cerr << "e6data-bluegreen: the runtime directory " << runtime_dir
+            << " is stale (its controller"
+            << (pid > 0 ? " pid " + std::to_string(pid) : std::string()) << " is gone); cleaned\n";
+  remove_runtime_files(runtime_dir);
+  return true;
+}
+
+// Starts `up --foreground` detached, waits until it is ready, prints the endpoint. Returns as
+// soon as the controller exits (failed), with the end of its log.
 int run_detached(const std::vector<std::string>& args, const std::string& runtime_dir,
                  double timeout_s) {
   fs::create_directories(runtime_dir);
-  if (read_number(fs::path(runtime_dir) / "control.port") != 0) {
-    const int pid = read_number(fs::path(runtime_dir) / "controller.pid");
-    if (pid > 0 && ::kill(pid, 0) == 0) {
-      std::cerr << "e6data-bluegreen: a cluster is already running in " << runtime_dir << " (pid "
-                << pid << ")\n";
-      return 1;
-    }
+  const int running = read_number(fs::path(runtime_dir) / "controller.pid");
+  if (alive(running)) {
+    std::cerr << "e6data-bluegreen: a cluster is already running in " << runtime_dir << " (pid "
+              << running << ")\n";
+    return 1;
   }
+  clean_stale(runtime_dir);
   const std::string log = (fs::path(runtime_dir) / "controller.log").string();
+  const auto log_start = fs::exists(log) ? fs::file_size(log) : 0;
   std::vector<std::string> argv = {fs::read_symlink("/proc/self/exe").string()};
   argv.insert(argv.end(), args.begin(), args.end());
   argv.push_back("--foreground");
-  // The controller must outlive this command: a double fork puts it in its own session.
+  // The controller must outlive this command: a double fork puts it in its own session. The
+  // middle process reports the controller's pid through a pipe.
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   const pid_t first = ::fork();
   if (first == 0) {
     ::setsid();
-    if (::fork() != 0) ::_exit(0);
+    const pid_t controller = ::fork();
+    if (controller != 0) {
+      const int pid = controller;
+      (void)!::write(fds[1], &pid, sizeof pid);
+      ::_exit(0);
+    }
     std::vector<char*> raw;
     for (auto& a : argv) raw.push_back(a.data());
     raw.push_back(nullptr);
@@ -164,26 +209,47 @@ int run_detached(const std::vector<std::string>& args, const std::string& runtim
     ::execv(raw[0], raw.data());
     ::_exit(127);
   }
+  ::close(fds[1]);
+  int controller = 0;
+  if (::read(fds[0], &controller, sizeof controller) != static_cast<ssize_t>(sizeof controller)) {
+    controller = 0;
+  }
+  ::close(fds[0]);
   ::waitpid(first, nullptr, 0);
+  auto log_since_start = [&] {
+    std::ifstream in(log);
+    in.seekg(static_cast<std::streamoff>(log_start));
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return text.size() > 3000 ? text.substr(text.size() - 3000) : text;
+  };
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(static_cast<long>(timeout_s * 1000));
   while (std::chrono::steady_clock::now() < deadline) {
     std::ifstream endpoint(fs::path(runtime_dir) / "endpoint");
     std::string text;
-    if (endpoint >> text && read_number(fs::path(runtime_dir) / "control.port") != 0) {
+    if (endpoint >> text && read_number(fs::path(runtime_dir) / "control.port") != 0 &&
+        read_number(fs::path(runtime_dir) / "controller.pid") == controller) {
       std::cout << text << '\n';
       return 0;
     }
+    if (!alive(controller)) {
+      std::cerr << "e6data-bluegreen: the controller failed to start; " << log << ":\n"
+                << log_since_start() << '\n';
+      return 1;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  std::cerr << "e6data-bluegreen: the cluster did not come up; " << log << ":\n"
-            << bg::tail_of(log) << '\n';
+  std::cerr << "e6data-bluegreen: the cluster did not come up within " << timeout_s
+            << " s; stopping it. " << log << ":\n"
+            << log_since_start() << '\n';
+  ::kill(controller, SIGTERM);
   return 1;
 }
 
 int run_down(const std::string& runtime_dir) {
   const int pid = read_number(fs::path(runtime_dir) / "controller.pid");
-  if (pid <= 0 || ::kill(pid, 0) != 0) {
+  if (!alive(pid)) {
+    clean_stale(runtime_dir);
     std::cout << "no cluster running in " << runtime_dir << '\n';
     return 0;
   }
@@ -214,6 +280,7 @@ int run_down(const std::string& runtime_dir) {
 int main(int argc, char** argv) {
   CLI::App app("e6data-bluegreen: a blue-green e6data cluster on one machine", "e6data-bluegreen");
   app.require_subcommand(1);
+  app.set_version_flag("--version", "e6data-bluegreen 0.1.0");
   // --runtime-dir may follow the subcommand: subcommands inherit this and pass it up.
   app.fallthrough();
   std::string runtime_dir = default_runtime_dir();
@@ -294,7 +361,23 @@ int main(int argc, char** argv) {
   auto* restart = app.add_subcommand("restart", "Restart an idle deployment");
   restart->add_option("--deployment", restart_name, "blue or green")->required();
   app.add_subcommand("reload", "Rewrite the router configuration and reload nginx");
-  CLI11_PARSE(app, argc, argv);
+  // Usage errors exit 2 (--help and --version exit 0), as docs/bluegreen.md says.
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (const auto* sub : app.get_subcommands({})) known |= sub->get_name() == argv[1];
+    if (!known) {
+      std::cerr << "e6data-bluegreen: unknown subcommand '" << argv[1]
+                << "' (one of: up, down, status, switch, suspend, resume, restart, reload; "
+                   "see --help)\n";
+      return 2;
+    }
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
 
   try {
     const std::string cmd = app.get_subcommands().front()->get_name();

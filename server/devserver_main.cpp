@@ -86,7 +86,13 @@ int main(int argc, char** argv) {
   app.add_option("--log-format", log_format, "text or json")->capture_default_str();
   app.add_option("--log-output", log_options.output, "stdout, stderr or a file path")
       ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  // Usage errors exit 2 (--help and --version exit 0), as docs/devserver.md says.
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
 
   try {
     log_options.format = e6data::log::parse_format(log_format);

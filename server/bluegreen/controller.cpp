@@ -53,6 +53,24 @@ int pick_free_port() {
   return ntohs(addr.sin_port);
 }
 
+// Throws when `port` on 127.0.0.1 cannot be bound (another program listens there).
+void check_port_free(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  const int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);  // as nginx binds
+  const bool free = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!free) {
+    throw std::runtime_error("the cluster port 127.0.0.1:" + std::to_string(port) +
+                             " is in use by another program; pick another with --port (0 picks "
+                             "a free one)");
+  }
+}
+
 // One HTTP/1.0 GET on 127.0.0.1; the body, or nullopt when nothing answers.
 std::optional<std::string> http_get(int port, const std::string& path) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -599,6 +617,7 @@ Controller::~Controller() {
 void Controller::up() {
   Impl& m = *impl_;
   fs::create_directories(m.dir());
+  if (m.options.port != 0) check_port_free(m.options.port);  // fail before starting anything
   try {
     // The control server first: nginx routes /ClusterService/ to its port.
     m.control_service = std::make_unique<ControlService>(*this);

@@ -563,17 +563,22 @@ void DevServer::start() {
   // default server policy would answer pings more frequent than 5 minutes with GOAWAY.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10'000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // gRPC listens with SO_REUSEPORT by default, so a second server on a busy port would start and
+  // split the connections with the first: refuse a port that is in use instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(static_cast<int>(state.options.max_sql_bytes + (64u << 10)));
   impl_->server = builder.BuildAndStart();
   if (!impl_->server || impl_->port == 0) {
     throw std::runtime_error("cannot listen on " + state.options.host + ":" +
-                             std::to_string(state.options.port));
+                             std::to_string(state.options.port) +
+                             " (is the port in use by another program?)");
   }
 
   grpc::ServerBuilder admin_builder;
   admin_builder.AddListeningPort("127.0.0.1:" + std::to_string(state.options.admin_port),
                                  grpc::InsecureServerCredentials(), &impl_->admin_port);
   admin_builder.RegisterService(impl_->admin.get());
+  admin_builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   impl_->admin_server = admin_builder.BuildAndStart();
   if (!impl_->admin_server || impl_->admin_port == 0) {
     impl_->server->Shutdown();

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """e6data-devserver as a process: --port-file once ready, SIGTERM stops it cleanly and removes
-the demo database, bad flags are refused with a message. Every server started here is stopped.
+the demo database, bad flags are refused with a message and exit code 2, --version, a port in
+use (even by another dev server) is refused. Every server started here is stopped.
 
 Usage: devserver_process_test.py E6DATA_DEVSERVER
 """
@@ -96,7 +97,32 @@ def main():
                          (["--scale", "0"], "scale")]:
             out = subprocess.run([binary, *bad], capture_output=True, timeout=60)
             text = (out.stdout + out.stderr).decode(errors="replace")
-            check(out.returncode != 0 and why in text, f"refuses {bad} naming it: {text[:200]}")
+            check(out.returncode == 2 and why in text,
+                  f"refuses {bad} naming it, exit 2: {out.returncode} {text[:200]}")
+        out = subprocess.run([binary, "--no-such-flag"], capture_output=True, timeout=60)
+        check(out.returncode == 2, f"an unknown flag is a usage error, exit 2: {out.returncode}")
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=60)
+        check(out.returncode == 0 and out.stdout.startswith("e6data-devserver "),
+              f"--version: {out.returncode} {out.stdout}")
+
+        # A port in use is refused, also when a dev server holds it (gRPC's SO_REUSEPORT would
+        # otherwise let both listen and split the connections).
+        first, port = start(binary, ["--db", db, "--admin-port-file",
+                                     os.path.join(scratch, "admin")], scratch)
+        try:
+            check(port is not None, "a first server for the port test")
+            if port:
+                t0 = time.monotonic()
+                out = subprocess.run([binary, "--db", db, "--port", str(port)],
+                                     capture_output=True, text=True, timeout=60)
+                check(out.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in out.stderr,
+                      f"a second server on the same port is refused: {out.returncode} "
+                      f"{out.stderr[-300:]}")
+                check(time.monotonic() - t0 < 30, "refused at once")
+                with socket.create_connection(("127.0.0.1", port), timeout=5):
+                    check(first.poll() is None, "the first server keeps serving")
+        finally:
+            check(stop(first) == 0, "the first server stops cleanly")
 
         not_db = os.path.join(scratch, "not.db")
         open(not_db, "w").write("this is not a database")
