@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "cluster.grpc.pb.h"
@@ -392,23 +393,59 @@ class QueryEngine final : public ::QueryEngineService::Service {
       throw EngineError(EngineErrorCode::kInternal, sqlite3_errmsg(db.get()));
     }
     sqlite3_bind_text(stmt, 1, table.c_str(), static_cast<int>(table.size()), SQLITE_TRANSIENT);
-    int found = 0;
+    std::vector<std::pair<std::string, std::optional<ColumnType>>> found;
+    bool undeclared = false;
     while (sqlite3_step(stmt) == SQLITE_ROW) {
       const auto* column = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
       const auto* declared = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));
-      const auto type = column_type_from_declared(declared ? declared : "");
-      auto* field = res->add_fieldinfo();
-      field->set_fieldname(column ? column : "");
-      field->set_fieldtype(type ? type->metadata_type() : "STRING");
-      ++found;
+      found.emplace_back(column ? column : "", column_type_from_declared(declared ? declared : ""));
+      undeclared |= !found.back().second;
     }
     sqlite3_finalize(stmt);
-    if (found == 0) {
+    if (found.empty()) {
       throw EngineError(EngineErrorCode::kNotFound,
                         "table '" + table + "' not found in schema '" + name + "'");
     }
+    // A column without a usable declared type (a view's expression, an untyped table column)
+    // gets the type a query of it returns: decided on a prepared SELECT * as Query decides it.
+    if (undeclared) {
+      const auto derived = query_types(db.get(), name, table);
+      for (std::size_t c = 0; c < found.size() && c < derived.size(); ++c) {
+        if (!found[c].second) found[c].second = derived[c];
+      }
+    }
+    for (const auto& [column, type] : found) {
+      auto* field = res->add_fieldinfo();
+      field->set_fieldname(column);
+      field->set_fieldtype(type ? type->metadata_type() : "STRING");
+    }
     res->set_sessionid(session_id);
     s_.stamp(res);
+  }
+
+  // The column types `SELECT * FROM schema.table` returns, in order: the declared type when the
+  // column comes straight from a table column, else the storage class of the first row's value
+  // (STRING without rows), as Query::execute decides them.
+  static std::vector<ColumnType> query_types(sqlite3* db, const std::string& schema,
+                                             const std::string& table) {
+    std::vector<ColumnType> types;
+    const std::string sql =
+        "SELECT * FROM " + quote_identifier(schema) + "." + quote_identifier(table);
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+      sqlite3_finalize(stmt);
+      return types;  // e.g. a view that no longer compiles: keep the declared answer
+    }
+    const bool has_row = sqlite3_step(stmt) == SQLITE_ROW;
+    for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
+      const char* declared = sqlite3_column_decltype(stmt, c);
+      auto type = declared ? column_type_from_declared(declared) : std::nullopt;
+      if (!type)
+        type = column_type_from_storage(has_row ? sqlite3_column_type(stmt, c) : SQLITE_NULL);
+      types.push_back(*type);
+    }
+    sqlite3_finalize(stmt);
+    return types;
   }
 
   void dry_run(const std::string& session_id, const std::string& sql, ::DryRunResponse* res) {
