@@ -326,6 +326,9 @@ int main(int argc, char** argv) {
   up->add_option("--query-idle-timeout", query_idle_s,
                  "Seconds before a query no call touched is dropped (0: the dev server's 900)")
       ->check(CLI::Range(0.0, 7.0 * 24 * 3600));
+  up->add_option("--string-literals", options.string_literals,
+                 "How both dev servers read string literals: ansi or backslash")
+      ->check(CLI::IsMember({"ansi", "backslash"}));
   up->add_flag("--foreground", foreground, "Run the controller in this process until SIGTERM");
 
   app.add_subcommand("down", "Stop everything the cluster started");

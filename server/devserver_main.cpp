@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   long idle_timeout_s = 1800;
   double grace_s = 10;
   double query_idle_s = 900;
+  std::string string_literals = "ansi";
 
   CLI::App app("e6data-devserver: a local e6data over SQLite", "e6data-devserver");
   app.set_version_flag("--version", "e6data-devserver 0.1.0");
@@ -70,6 +71,11 @@ int main(int argc, char** argv) {
                  "Seconds before a query no call touched is dropped")
       ->capture_default_str()
       ->check(CLI::Range(0.001, 7.0 * 24 * 3600));
+  app.add_option("--string-literals", string_literals,
+                 "How string literals are read: ansi ('' escapes, SQLite's rule) or backslash "
+                 "(\\' and \\\\ escapes, as e6data's Python connector writes parameters)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"ansi", "backslash"}));
   app.add_option("--batch-rows", options.batch.max_rows, "Rows per result batch at most")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 24));
@@ -99,6 +105,7 @@ int main(int argc, char** argv) {
     e6data::log::configure(log_options);
     options.session_idle_timeout = std::chrono::seconds(idle_timeout_s);
     options.query_idle_timeout = std::chrono::milliseconds(static_cast<long>(query_idle_s * 1000));
+    options.string_literals = e6data::devserver::parse_string_literals(string_literals);
 
     // Block the stop signals before any thread starts, then wait for them on this thread.
     sigset_t stop_signals;

@@ -243,6 +243,9 @@ struct Controller::Impl {
       argv.insert(argv.end(), {"--scale", std::to_string(options.scale)});
     }
     if (!options.users_file.empty()) argv.insert(argv.end(), {"--users", options.users_file});
+    if (!options.string_literals.empty()) {
+      argv.insert(argv.end(), {"--string-literals", options.string_literals});
+    }
     if (options.query_idle_timeout.count() > 0) {
       argv.insert(argv.end(),
                   {"--query-idle-timeout",

@@ -55,6 +55,8 @@ struct ControllerOptions {
   // Passed to both dev servers: a query no call touched for this long is dropped (e6data's
   // planner query lifetime); 0 keeps the dev server's default (900 s).
   std::chrono::milliseconds query_idle_timeout{0};
+  // Passed to both dev servers: "ansi" or "backslash" (docs/devserver.md); empty: ansi.
+  std::string string_literals;
 };
 
 class Controller {

@@ -85,6 +85,11 @@ struct EngineState {
     return draining_toward;
   }
 
+  // The SQL text as SQLite reads it (--string-literals).
+  std::string dialect(const std::string& sql) const {
+    return options.string_literals == StringLiterals::kBackslash ? backslash_to_ansi(sql) : sql;
+  }
+
   // Every response that has new_strategy carries the deployment we drain toward.
   template <typename Response>
   void stamp(Response* response) const {
@@ -150,7 +155,7 @@ struct EngineState {
     }
     // Random, like a real server's: unique across deployments and restarts (PROTOCOL §6).
     const std::string id = random_id();
-    auto query = std::make_shared<Query>(id, database, sql);
+    auto query = std::make_shared<Query>(id, database, dialect(sql));
     sessions.add_query(session_id, std::move(query));
     ++queries_served;
     log->info("prepared {} ({} bytes of SQL)", id, sql.size());
@@ -454,7 +459,7 @@ class QueryEngine final : public ::QueryEngineService::Service {
       throw EngineError(EngineErrorCode::kInvalidArgument, "SQL text exceeds the size limit");
     }
     try {
-      Query probe("dry-run", s_.database, sql);  // compiles only; nothing runs
+      Query probe("dry-run", s_.database, s_.dialect(sql));  // compiles only; nothing runs
       res->set_dryrunvalue(R"({"valid":true})");
     } catch (const EngineError& e) {
       if (e.code() != EngineErrorCode::kInvalidArgument) throw;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "devserver/query.hpp"
+#include "devserver/sql_literals.hpp"
 
 namespace e6data::devserver {
 
@@ -27,6 +28,9 @@ struct DevServerOptions {
   std::chrono::milliseconds query_idle_timeout = std::chrono::seconds(900);
   BatchLimits batch;
   std::size_t max_sql_bytes = 1u << 20;
+  // How string literals in SQL text are read (sql_literals.hpp): SQLite's ANSI rule, or
+  // backslash escapes as e6data's Python connector writes its parameters.
+  StringLiterals string_literals = StringLiterals::kAnsi;
 };
 
 struct DevServerStatus {
