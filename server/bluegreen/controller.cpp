@@ -1,27 +1,22 @@
 #include "bluegreen/controller.hpp"
 
-#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <condition_variable>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
-#include <optional>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 
 #include "bluegreen/child_process.hpp"
+#include "bluegreen/control_service.hpp"
+#include "bluegreen/nginx_router.hpp"
 #include "bluegreen/router_config.hpp"
 #include "bluegreen_control.grpc.pb.h"
-#include "cluster.grpc.pb.h"
 #include "devserver/users.hpp"
 #include "devserver_admin.grpc.pb.h"
 #include "log/logger.hpp"
@@ -34,119 +29,6 @@ using Clock = std::chrono::steady_clock;
 
 std::string other(const std::string& d) {
   return d == "blue" ? "green" : "blue";
-}
-
-// A free port on 127.0.0.1 for nginx (it cannot report the port it picked, as gRPC servers do).
-int pick_free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error("cannot find a free port on 127.0.0.1");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// Throws when `port` on 127.0.0.1 cannot be bound (another program listens there).
-void check_port_free(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  const int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);  // as nginx binds
-  const bool free = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  if (fd >= 0) ::close(fd);
-  if (!free) {
-    throw std::runtime_error("the cluster port 127.0.0.1:" + std::to_string(port) +
-                             " is in use by another program; pick another with --port (0 picks "
-                             "a free one)");
-  }
-}
-
-// One HTTP/1.0 GET on 127.0.0.1; the body, or nullopt when nothing answers.
-std::optional<std::string> http_get(int port, const std::string& path) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return std::nullopt;
-  timeval tv{1, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  std::optional<std::string> body;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-        static_cast<ssize_t>(request.size())) {
-      std::string response;
-      char buffer[512];
-      ssize_t n = 0;
-      while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0)
-        response.append(buffer, static_cast<std::size_t>(n));
-      const auto split = response.find("\r\n\r\n");
-      if (response.rfind("HTTP/1.1 200", 0) == 0 && split != std::string::npos) {
-        body = response.substr(split + 4);
-      }
-    }
-  }
-  ::close(fd);
-  return body;
-}
-
-// The worker processes of an nginx master. After a reload, old workers retitle themselves
-// "worker process is shutting down" once they stop taking connections and new calls; until they
-// exit they finish the calls they had already taken.
-struct Workers {
-  int accepting = 0;
-  int shutting_down = 0;
-};
-
-Workers workers_of(pid_t master) {
-  Workers w;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    // Field 4 (ppid) follows the command name in parentheses, which may contain spaces.
-    const auto close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(line.substr(close + 2));
-    char state = 0;
-    pid_t ppid = 0;
-    rest >> state >> ppid;
-    if (ppid != master || state == 'Z') continue;
-    std::ifstream cmd(entry.path() / "cmdline");
-    // Read argument by argument (istreambuf_iterator trips a GCC 12 -O3 false positive).
-    std::string title;
-    for (std::string part; std::getline(cmd, part, '\0');) title += part + ' ';
-    if (title.find("worker process") == std::string::npos) continue;
-    if (title.find("shutting down") == std::string::npos) {
-      ++w.accepting;
-    } else {
-      ++w.shutting_down;
-    }
-  }
-  return w;
-}
-
-void write_file_atomically(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << text;
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
-  }
-  fs::rename(tmp, path);
 }
 
 const char* phase_name(Phase p) {
@@ -179,11 +61,8 @@ struct Controller::Impl {
   std::mutex mutex;  // guards everything below
   std::condition_variable changed;
   std::map<std::string, Deployment> deployments;
-  ChildProcess router;
-  int port = 0;
-  int status_port = 0;  // nginx's own HTTP/1 listener that reports the config generation
+  NginxRouter router;
   int control_port = 0;
-  std::int64_t generation = 0;
   std::int64_t reloads = 0;
   std::int64_t switches = 0;
   Phase phase = Phase::kStable;
@@ -285,10 +164,9 @@ struct Controller::Impl {
 
   // ---- router ----------------------------------------------------------------------------------
 
-  std::string render() const {
+  // The router configuration of the current phase (prefix and listen port: the router's own).
+  RouterConfig router_config() const {
     RouterConfig c;
-    c.prefix = nginx_dir().string();
-    c.listen_port = port;
     c.blue_port = deployments.at("blue").port;
     c.green_port = deployments.at("green").port;
     c.cluster_port = control_port;
@@ -301,60 +179,18 @@ struct Controller::Impl {
       c.flaky_side = flaky_side;
       c.flaky_fraction = flaky_fraction;
     }
-    std::string conf = render_nginx_config(c);
-    // A second listener, HTTP/1 on its own port, reports which configuration the workers run,
-    // so a reload is known to be complete before the controller answers.
-    const auto last = conf.rfind('}');
-    conf.insert(last, "  server {\n    listen 127.0.0.1:" + std::to_string(status_port) +
-                          ";\n    location = /generation { return 200 \"" +
-                          std::to_string(generation) + "\"; }\n  }\n");
-    return conf;
-  }
-
-  // Returns once nginx runs the current configuration and no worker of a previous one serves a
-  // new call. nginx tells old workers to stop ~100 ms after starting the new ones; an old worker
-  // that got the word retitles itself "shutting down", closes its listening sockets and ends
-  // every HTTP/2 connection it has with a GOAWAY, after which it skips any new stream (clients
-  // retry those on a new connection, served by the new workers): from then on it only finishes
-  // the calls it had already taken, routed before the change. (Waiting for old workers to exit
-  // would deadlock with such a call when it is a ClusterService call waiting for the controller.)
-  void wait_for_generation() {
-    const auto deadline = Clock::now() + std::chrono::seconds(20);
-    const std::string want = std::to_string(generation);
-    while (Clock::now() < deadline) {
-      if (http_get(status_port, "/generation") == want && workers_of(router.pid()).accepting == 1) {
-        return;
-      }
-      if (!router.running()) {
-        throw std::runtime_error("nginx exited; its log:\n" +
-                                 tail_of((nginx_dir() / "error.log").string()));
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    throw std::runtime_error("nginx did not apply configuration " + want + "; log:\n" +
-                             tail_of((nginx_dir() / "error.log").string()));
+    return c;
   }
 
   void start_router() {
-    fs::create_directories(nginx_dir() / "tmp");
-    port = options.port != 0 ? options.port : pick_free_port();
-    status_port = pick_free_port();
-    ++generation;
-    write_file_atomically(nginx_dir() / "nginx.conf", render());
-    router = ChildProcess::spawn(
-        {options.nginx_path, "-e", (nginx_dir() / "error.log").string(), "-p", nginx_dir().string(),
-         "-c", (nginx_dir() / "nginx.conf").string(), "-g", "daemon off;"},
-        (nginx_dir() / "nginx.out").string());
-    wait_for_generation();
-    log->info("router (nginx pid {}) on 127.0.0.1:{}", router.pid(), port);
+    router = NginxRouter(options.nginx_path, nginx_dir());
+    router.start(options.port, router_config());
+    log->info("router (nginx pid {}) on 127.0.0.1:{}", router.pid(), router.port());
   }
 
   // With mutex held.
   void reload_locked() {
-    ++generation;
-    write_file_atomically(nginx_dir() / "nginx.conf", render());
-    router.signal(SIGHUP);  // graceful: old workers finish their requests
-    wait_for_generation();
+    router.apply(router_config());
     ++reloads;
     log->info("router reloaded: {}", phase == Phase::kSwitching
                                          ? "SWITCHING(" + active + " -> " + pending + ")"
@@ -466,7 +302,7 @@ struct Controller::Impl {
     s.set_active(active);
     s.set_pending(pending);
     s.set_cluster_status(cluster_status);
-    s.set_port(port);
+    s.set_port(router.port());
     s.set_switches(switches);
     s.set_reloads(reloads);
     s.set_router_pid(router.pid());
@@ -495,102 +331,6 @@ struct Controller::Impl {
     return s;
   }
 };
-
-namespace {
-
-grpc::Status guarded(const std::function<void()>& body) {
-  try {
-    body();
-    return grpc::Status::OK;
-  } catch (const std::invalid_argument& e) {
-    return {grpc::StatusCode::INVALID_ARGUMENT, e.what()};
-  } catch (const std::logic_error& e) {
-    return {grpc::StatusCode::FAILED_PRECONDITION, e.what()};
-  } catch (const std::exception& e) {
-    return {grpc::StatusCode::INTERNAL, e.what()};
-  }
-}
-
-class ControlService final : public BlueGreenControl::Service {
- public:
-  explicit ControlService(Controller& c) : c_(c) {}
-  grpc::Status GetClusterState(grpc::ServerContext*, const ControlRequest*,
-                               ClusterState* res) override {
-    return guarded([&] { *res = c_.state(); });
-  }
-  grpc::Status Switch(grpc::ServerContext*, const SwitchRequest* req, ClusterState* res) override {
-    return guarded([&] {
-      const auto drain = std::chrono::milliseconds(req->drain_timeout_ms());
-      if (req->announce_lead_ms() == 0 && req->flaky_fraction() == 0 &&
-          req->flaky_window_ms() == 0) {
-        *res = c_.switch_to(req->to(), drain, req->wait());
-        return;
-      }
-      SwitchFaults faults;
-      faults.announce_lead = std::chrono::milliseconds(req->announce_lead_ms());
-      faults.flaky_fraction = req->flaky_fraction();
-      faults.flaky_window = std::chrono::milliseconds(req->flaky_window_ms());
-      *res = c_.switch_to(req->to(), drain, req->wait(), faults);
-    });
-  }
-  grpc::Status Suspend(grpc::ServerContext*, const ControlRequest*, ClusterState* res) override {
-    return guarded([&] { *res = c_.suspend(); });
-  }
-  grpc::Status Resume(grpc::ServerContext*, const ControlRequest*, ClusterState* res) override {
-    return guarded([&] { *res = c_.resume(); });
-  }
-  grpc::Status Restart(grpc::ServerContext*, const RestartRequest* req,
-                       ClusterState* res) override {
-    return guarded([&] { *res = c_.restart(req->deployment()); });
-  }
-  grpc::Status Reload(grpc::ServerContext*, const ControlRequest*, ClusterState* res) override {
-    return guarded([&] { *res = c_.reload(); });
-  }
-  grpc::Status Shutdown(grpc::ServerContext*, const ControlRequest*, ClusterState* res) override;
-
- private:
-  Controller& c_;
-};
-
-// The cluster's ClusterService (PROTOCOL §4), reached through the router.
-class ClusterServiceImpl final : public ::ClusterService::Service {
- public:
-  explicit ClusterServiceImpl(Controller& c) : c_(c) {}
-  grpc::Status status(grpc::ServerContext*, const ::ClusterStatusRequest* req,
-                      ::ClusterStatusResponse* res) override {
-    if (!c_.check_user(req->user(), req->password())) return denied();
-    res->set_status(c_.cluster_status());
-    return grpc::Status::OK;
-  }
-  grpc::Status resume(grpc::ServerContext*, const ::ResumeRequest* req,
-                      ::ResumeResponse* res) override {
-    if (!c_.check_user(req->user(), req->password())) return denied();
-    return guarded([&] { res->set_status(c_.resume().cluster_status()); });
-  }
-  grpc::Status suspend(grpc::ServerContext*, const ::SuspendRequest* req,
-                       ::SuspendResponse* res) override {
-    if (!c_.check_user(req->user(), req->password())) return denied();
-    return guarded([&] { res->set_status(c_.suspend().cluster_status()); });
-  }
-
- private:
-  static grpc::Status denied() {
-    return {grpc::StatusCode::UNAUTHENTICATED, "invalid username or access token"};
-  }
-  Controller& c_;
-};
-
-}  // namespace
-
-// Shutdown only flags the request: stopping the server from inside one of its own calls would
-// wait for that call. The program's main thread sees the flag and calls down().
-grpc::Status ControlService::Shutdown(grpc::ServerContext*, const ControlRequest*,
-                                      ClusterState* res) {
-  return guarded([&] {
-    *res = c_.state();
-    c_.request_shutdown();
-  });
-}
 
 Controller::Controller(ControllerOptions options) : impl_(std::make_unique<Impl>()) {
   if (options.active != "blue" && options.active != "green") {
@@ -623,8 +363,8 @@ void Controller::up() {
   if (m.options.port != 0) check_port_free(m.options.port);  // fail before starting anything
   try {
     // The control server first: nginx routes /ClusterService/ to its port.
-    m.control_service = std::make_unique<ControlService>(*this);
-    m.cluster_service = std::make_unique<ClusterServiceImpl>(*this);
+    m.control_service = make_control_service(*this);
+    m.cluster_service = make_cluster_service(*this);
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &m.control_port);
     builder.RegisterService(m.control_service.get());
@@ -639,7 +379,8 @@ void Controller::up() {
     const std::string none;
     for (auto& [name, dep] : m.deployments) m.admin_call(dep, &none);
     m.start_router();
-    write_file_atomically(m.dir() / "endpoint", "127.0.0.1:" + std::to_string(m.port) + "\n");
+    write_file_atomically(m.dir() / "endpoint",
+                          "127.0.0.1:" + std::to_string(m.router.port()) + "\n");
     write_file_atomically(m.dir() / "control.port", std::to_string(m.control_port) + "\n");
     write_file_atomically(m.dir() / "controller.pid", std::to_string(::getpid()) + "\n");
     m.up = true;
@@ -648,7 +389,7 @@ void Controller::up() {
     throw;
   }
   m.ticker = std::thread([&m] { m.tick(); });
-  m.log->info("cluster up: 127.0.0.1:{} STABLE({})", m.port, m.active);
+  m.log->info("cluster up: 127.0.0.1:{} STABLE({})", m.router.port(), m.active);
 }
 
 void Controller::down() {
@@ -666,7 +407,7 @@ void Controller::down() {
   }
   std::lock_guard lock(m.mutex);
   // Fast shutdown: the deployments behind it are stopping too, so nothing is left to finish.
-  if (m.router.pid() > 0) m.router.stop(SIGTERM, std::chrono::seconds(10));
+  m.router.stop();
   // Our admin connections close first: a gRPC server's shutdown waits for its clients' channels.
   for (auto& [name, dep] : m.deployments) dep.admin.reset();
   for (auto& [name, dep] : m.deployments) dep.process.signal(SIGTERM);  // both stop at once
@@ -683,7 +424,7 @@ void Controller::down() {
 }
 
 int Controller::port() const {
-  return impl_->port;
+  return impl_->router.port();
 }
 int Controller::control_port() const {
   return impl_->control_port;
