@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "cluster.grpc.pb.h"
+#include "devserver/catalog.hpp"
 #include "devserver/database.hpp"
 #include "devserver/errors.hpp"
 #include "devserver/session_registry.hpp"
@@ -44,16 +45,6 @@ grpc::Status to_status(const EngineError& e) {
   return {grpc::StatusCode::INTERNAL, e.what()};
 }
 
-// SQL identifier quoting for names that come from requests.
-std::string quote_identifier(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    out += c;
-    if (c == '"') out += '"';
-  }
-  return out + "\"";
-}
-
 std::string default_data_dir() {
   const char* tmp = std::getenv("TMPDIR");
   return std::string(tmp && *tmp ? tmp : "/tmp") + "/e6data-devserver";
@@ -65,6 +56,7 @@ std::string default_data_dir() {
 struct EngineState {
   DevServerOptions options;
   Database database;
+  Catalog catalog{database, options.catalog};
   Users users;
   SessionRegistry sessions;
   std::shared_ptr<spdlog::logger> log = e6data::log::get("e6data.devserver");
@@ -111,36 +103,6 @@ struct EngineState {
     }
   }
 
-  void check_catalog(const std::string& catalog) const {
-    if (catalog != options.catalog) {
-      throw EngineError(
-          EngineErrorCode::kNotFound,
-          "catalog '" + catalog + "' not found; this server has catalog '" + options.catalog + "'");
-    }
-  }
-
-  // The SQLite databases of the connection: "main" and any attached ones (not "temp").
-  std::vector<std::string> schema_names(sqlite3* db) const {
-    std::vector<std::string> names;
-    sqlite3_stmt* stmt = nullptr;
-    sqlite3_prepare_v2(db, "PRAGMA database_list", -1, &stmt, nullptr);
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      const auto* name = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));
-      if (name && std::string(name) != "temp") names.emplace_back(name);
-    }
-    sqlite3_finalize(stmt);
-    return names;
-  }
-
-  void check_schema(sqlite3* db, const std::string& schema) const {
-    if (schema.empty()) return;  // unqualified names resolve as SQLite resolves them
-    for (const auto& name : schema_names(db)) {
-      if (name == schema) return;
-    }
-    throw EngineError(EngineErrorCode::kNotFound,
-                      "schema '" + schema + "' not found; schemas are the SQLite databases (main)");
-  }
-
   std::string prepare(const std::string& session_id, const std::string& schema,
                       const std::string& sql) {
     sessions.touch(session_id);
@@ -149,10 +111,7 @@ struct EngineState {
                         "SQL text of " + std::to_string(sql.size()) +
                             " bytes exceeds the limit of " + std::to_string(options.max_sql_bytes));
     }
-    {
-      auto db = database.connect();
-      check_schema(db.get(), schema);
-    }
+    catalog.check_schema(schema);
     // Random, like a real server's: unique across deployments and restarts (PROTOCOL §6).
     const std::string id = random_id();
     auto query = std::make_shared<Query>(id, database, dialect(sql));
@@ -199,7 +158,7 @@ class QueryEngine final : public ::QueryEngineService::Service {
                             ::PrepareStatementResponse* res) override {
     return s_.run("prepareStatementV2", [&] {
       s_.sessions.touch(req->sessionid());
-      s_.check_catalog(req->catalog());
+      s_.catalog.check_catalog(req->catalog());
       res->set_queryid(s_.prepare(req->sessionid(), req->schema(), req->querystring()));
       res->set_engineip(kEngineIp);
       res->set_sessionid(req->sessionid());
@@ -312,7 +271,7 @@ class QueryEngine final : public ::QueryEngineService::Service {
   Status getSchemaNamesV2(ServerContext*, const ::GetSchemaNamesV2Request* req,
                           ::GetSchemaNamesResponse* res) override {
     return s_.run("getSchemaNamesV2", [&] {
-      s_.check_catalog(req->catalog());
+      s_.catalog.check_catalog(req->catalog());
       schemas(req->sessionid(), res);
     });
   }
@@ -324,7 +283,7 @@ class QueryEngine final : public ::QueryEngineService::Service {
   Status getTablesV2(ServerContext*, const ::GetTablesV2Request* req,
                      ::GetTablesResponse* res) override {
     return s_.run("getTablesV2", [&] {
-      s_.check_catalog(req->catalog());
+      s_.catalog.check_catalog(req->catalog());
       tables(req->sessionid(), req->schema(), res);
     });
   }
@@ -337,7 +296,7 @@ class QueryEngine final : public ::QueryEngineService::Service {
   Status getColumnsV2(ServerContext*, const ::GetColumnsV2Request* req,
                       ::GetColumnsResponse* res) override {
     return s_.run("getColumnsV2", [&] {
-      s_.check_catalog(req->catalog());
+      s_.catalog.check_catalog(req->catalog());
       columns(req->sessionid(), req->schema(), req->table(), res);
     });
   }
@@ -347,7 +306,7 @@ class QueryEngine final : public ::QueryEngineService::Service {
   }
   Status dryRunV2(ServerContext*, const ::DryRunRequestV2* req, ::DryRunResponse* res) override {
     return s_.run("dryRunV2", [&] {
-      s_.check_catalog(req->catalog());
+      s_.catalog.check_catalog(req->catalog());
       dry_run(req->sessionid(), req->querystring(), res);
     });
   }
@@ -359,28 +318,14 @@ class QueryEngine final : public ::QueryEngineService::Service {
  private:
   void schemas(const std::string& session_id, ::GetSchemaNamesResponse* res) {
     s_.sessions.touch(session_id);
-    auto db = s_.database.connect();
-    for (const auto& name : s_.schema_names(db.get())) res->add_schemas(name);
+    for (const auto& name : s_.catalog.schemas()) res->add_schemas(name);
     res->set_sessionid(session_id);
     s_.stamp(res);
   }
 
   void tables(const std::string& session_id, const std::string& schema, ::GetTablesResponse* res) {
     s_.sessions.touch(session_id);
-    auto db = s_.database.connect();
-    const std::string name = schema.empty() ? "main" : schema;
-    s_.check_schema(db.get(), name);
-    const std::string sql = "SELECT name FROM " + quote_identifier(name) +
-                            ".sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE "
-                            "'sqlite\\_%' ESCAPE '\\' ORDER BY name";
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-      throw EngineError(EngineErrorCode::kInternal, sqlite3_errmsg(db.get()));
-    }
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      res->add_tables(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
-    }
-    sqlite3_finalize(stmt);
+    for (const auto& name : s_.catalog.tables(schema)) res->add_tables(name);
     res->set_sessionid(session_id);
     s_.stamp(res);
   }
@@ -388,69 +333,13 @@ class QueryEngine final : public ::QueryEngineService::Service {
   void columns(const std::string& session_id, const std::string& schema, const std::string& table,
                ::GetColumnsResponse* res) {
     s_.sessions.touch(session_id);
-    auto db = s_.database.connect();
-    const std::string name = schema.empty() ? "main" : schema;
-    s_.check_schema(db.get(), name);
-    const std::string sql = "SELECT name, type FROM " + quote_identifier(name) +
-                            ".pragma_table_xinfo(?) WHERE hidden IN (0, 2, 3)";
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-      throw EngineError(EngineErrorCode::kInternal, sqlite3_errmsg(db.get()));
-    }
-    sqlite3_bind_text(stmt, 1, table.c_str(), static_cast<int>(table.size()), SQLITE_TRANSIENT);
-    std::vector<std::pair<std::string, std::optional<ColumnType>>> found;
-    bool undeclared = false;
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      const auto* column = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-      const auto* declared = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));
-      found.emplace_back(column ? column : "", column_type_from_declared(declared ? declared : ""));
-      undeclared |= !found.back().second;
-    }
-    sqlite3_finalize(stmt);
-    if (found.empty()) {
-      throw EngineError(EngineErrorCode::kNotFound,
-                        "table '" + table + "' not found in schema '" + name + "'");
-    }
-    // A column without a usable declared type (a view's expression, an untyped table column)
-    // gets the type a query of it returns: decided on a prepared SELECT * as Query decides it.
-    if (undeclared) {
-      const auto derived = query_types(db.get(), name, table);
-      for (std::size_t c = 0; c < found.size() && c < derived.size(); ++c) {
-        if (!found[c].second) found[c].second = derived[c];
-      }
-    }
-    for (const auto& [column, type] : found) {
+    for (const auto& column : s_.catalog.columns(schema, table)) {
       auto* field = res->add_fieldinfo();
-      field->set_fieldname(column);
-      field->set_fieldtype(type ? type->metadata_type() : "STRING");
+      field->set_fieldname(column.name);
+      field->set_fieldtype(column.type);
     }
     res->set_sessionid(session_id);
     s_.stamp(res);
-  }
-
-  // The column types `SELECT * FROM schema.table` returns, in order: the declared type when the
-  // column comes straight from a table column, else the storage class of the first row's value
-  // (STRING without rows), as Query::execute decides them.
-  static std::vector<ColumnType> query_types(sqlite3* db, const std::string& schema,
-                                             const std::string& table) {
-    std::vector<ColumnType> types;
-    const std::string sql =
-        "SELECT * FROM " + quote_identifier(schema) + "." + quote_identifier(table);
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-      sqlite3_finalize(stmt);
-      return types;  // e.g. a view that no longer compiles: keep the declared answer
-    }
-    const bool has_row = sqlite3_step(stmt) == SQLITE_ROW;
-    for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
-      const char* declared = sqlite3_column_decltype(stmt, c);
-      auto type = declared ? column_type_from_declared(declared) : std::nullopt;
-      if (!type)
-        type = column_type_from_storage(has_row ? sqlite3_column_type(stmt, c) : SQLITE_NULL);
-      types.push_back(*type);
-    }
-    sqlite3_finalize(stmt);
-    return types;
   }
 
   void dry_run(const std::string& session_id, const std::string& sql, ::DryRunResponse* res) {
