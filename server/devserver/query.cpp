@@ -228,74 +228,7 @@ std::string Query::next_batch(const BatchLimits& limits) {
       const int col = static_cast<int>(c);
       wire::ColumnBuilder& out = columns[c];
       bytes += cell_bytes(stmt_, col);
-      if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) {
-        out.append_null();
-        continue;
-      }
-      auto bad = [&](std::string_view expected) {
-        return EngineError(EngineErrorCode::kInternal, "column " + names_[c] + ": value '" +
-                                                           std::string(column_text(stmt_, col)) +
-                                                           "' is not " + std::string(expected));
-      };
-      switch (types_[c].vector_type) {
-        case VectorType::kLong:
-          out.append_int64(sqlite3_column_int64(stmt_, col));
-          break;
-        case VectorType::kInteger: {
-          const std::int64_t v = sqlite3_column_int64(stmt_, col);
-          if (v < std::numeric_limits<std::int32_t>::min() ||
-              v > std::numeric_limits<std::int32_t>::max()) {
-            throw bad("a 32-bit INTEGER");
-          }
-          out.append_int32(static_cast<std::int32_t>(v));
-          break;
-        }
-        case VectorType::kDouble:
-          out.append_double(sqlite3_column_double(stmt_, col));
-          break;
-        case VectorType::kBoolean:
-          out.append_bool(sqlite3_column_int64(stmt_, col) != 0);
-          break;
-        case VectorType::kBinary: {
-          const auto* blob = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
-          out.append_bytes(std::string_view(
-              blob ? blob : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))));
-          break;
-        }
-        case VectorType::kDate: {
-          if (sqlite3_column_type(stmt_, col) == SQLITE_INTEGER) {
-            out.append_int64(sqlite3_column_int64(stmt_, col));  // epoch microseconds
-            break;
-          }
-          const auto us = parse_date(column_text(stmt_, col));
-          if (!us) throw bad("a DATE (YYYY-MM-DD)");
-          out.append_int64(*us);
-          break;
-        }
-        case VectorType::kDateTime:
-        case VectorType::kTimestampTz: {
-          const bool with_zone = types_[c].vector_type == VectorType::kTimestampTz;
-          if (sqlite3_column_type(stmt_, col) == SQLITE_INTEGER) {
-            const std::int64_t us = sqlite3_column_int64(stmt_, col);
-            with_zone ? out.append_timestamp_tz(us, "UTC") : out.append_int64(us);
-            break;
-          }
-          const auto ts = parse_timestamp(column_text(stmt_, col));
-          if (!ts) throw bad("a timestamp (YYYY-MM-DDTHH:MM:SS[.ffffff][Z|+HH:MM])");
-          with_zone ? out.append_timestamp_tz(ts->epoch_us, ts->zone)
-                    : out.append_int64(ts->epoch_us);
-          break;
-        }
-        case VectorType::kDecimal128: {
-          const auto v = parse_decimal(column_text(stmt_, col), types_[c].decimal_scale);
-          if (!v) throw bad("a DECIMAL of at most 38 digits");
-          out.append_decimal(*v);
-          break;
-        }
-        default:
-          out.append_bytes(column_text(stmt_, col));
-          break;
-      }
+      append_cell(out, types_[c], stmt_, col, names_[c]);
     }
     ++rows;
     has_row_ = step();

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <limits>
 
+#include "devserver/errors.hpp"
+
 namespace e6data::devserver {
 namespace {
 
@@ -213,6 +215,87 @@ std::optional<int128> parse_decimal(std::string_view text, std::int32_t scale) {
     ++value;
   }
   return negative ? -value : value;
+}
+
+namespace {
+
+std::string_view cell_text(sqlite3_stmt* stmt, int col) {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
+  return text ? std::string_view(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, col)))
+              : std::string_view();
+}
+
+}  // namespace
+
+void append_cell(wire::ColumnBuilder& out, const ColumnType& type, sqlite3_stmt* stmt, int col,
+                 std::string_view name) {
+  if (sqlite3_column_type(stmt, col) == SQLITE_NULL) {
+    out.append_null();
+    return;
+  }
+  auto bad = [&](std::string_view expected) {
+    return EngineError(EngineErrorCode::kInternal, "column " + std::string(name) + ": value '" +
+                                                       std::string(cell_text(stmt, col)) +
+                                                       "' is not " + std::string(expected));
+  };
+  switch (type.vector_type) {
+    case VectorType::kLong:
+      out.append_int64(sqlite3_column_int64(stmt, col));
+      break;
+    case VectorType::kInteger: {
+      const std::int64_t v = sqlite3_column_int64(stmt, col);
+      if (v < std::numeric_limits<std::int32_t>::min() ||
+          v > std::numeric_limits<std::int32_t>::max()) {
+        throw bad("a 32-bit INTEGER");
+      }
+      out.append_int32(static_cast<std::int32_t>(v));
+      break;
+    }
+    case VectorType::kDouble:
+      out.append_double(sqlite3_column_double(stmt, col));
+      break;
+    case VectorType::kBoolean:
+      out.append_bool(sqlite3_column_int64(stmt, col) != 0);
+      break;
+    case VectorType::kBinary: {
+      const auto* blob = static_cast<const char*>(sqlite3_column_blob(stmt, col));
+      out.append_bytes(std::string_view(blob ? blob : "",
+                                        static_cast<std::size_t>(sqlite3_column_bytes(stmt, col))));
+      break;
+    }
+    case VectorType::kDate: {
+      if (sqlite3_column_type(stmt, col) == SQLITE_INTEGER) {
+        out.append_int64(sqlite3_column_int64(stmt, col));  // epoch microseconds
+        break;
+      }
+      const auto us = parse_date(cell_text(stmt, col));
+      if (!us) throw bad("a DATE (YYYY-MM-DD)");
+      out.append_int64(*us);
+      break;
+    }
+    case VectorType::kDateTime:
+    case VectorType::kTimestampTz: {
+      const bool with_zone = type.vector_type == VectorType::kTimestampTz;
+      if (sqlite3_column_type(stmt, col) == SQLITE_INTEGER) {
+        const std::int64_t us = sqlite3_column_int64(stmt, col);
+        with_zone ? out.append_timestamp_tz(us, "UTC") : out.append_int64(us);
+        break;
+      }
+      const auto ts = parse_timestamp(cell_text(stmt, col));
+      if (!ts) throw bad("a timestamp (YYYY-MM-DDTHH:MM:SS[.ffffff][Z|+HH:MM])");
+      with_zone ? out.append_timestamp_tz(ts->epoch_us, ts->zone) : out.append_int64(ts->epoch_us);
+      break;
+    }
+    case VectorType::kDecimal128: {
+      const auto v = parse_decimal(cell_text(stmt, col), type.decimal_scale);
+      if (!v) throw bad("a DECIMAL of at most 38 digits");
+      out.append_decimal(*v);
+      break;
+    }
+    default:
+      out.append_bytes(cell_text(stmt, col));
+      break;
+  }
 }
 
 }  // namespace e6data::devserver

@@ -15,6 +15,7 @@
 
 #include "e6data/values.hpp"
 #include "e6data/vector_type.hpp"
+#include "wire/column_builder.hpp"
 
 namespace e6data::devserver {
 
@@ -45,6 +46,12 @@ struct ParsedTimestamp {
 };
 std::optional<ParsedTimestamp> parse_timestamp(std::string_view text);
 std::optional<int128> parse_decimal(std::string_view text, std::int32_t scale);
+
+// Appends the value of column `col` of `stmt`'s current row to `out` as `type` (NULL as null).
+// Throws EngineError(kInternal) naming the column (`name`) and the value when it does not fit
+// the type (text that is not a date in a DATE column, a 64-bit value in an INTEGER one, ...).
+void append_cell(wire::ColumnBuilder& out, const ColumnType& type, sqlite3_stmt* stmt, int col,
+                 std::string_view name);
 
 // Days since 1970-01-01 of a proleptic Gregorian date.
 std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day);
