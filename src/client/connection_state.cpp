@@ -1,8 +1,6 @@
 #include "client/connection_state.hpp"
 
-#include <mutex>
-#include <optional>
-
+#include "client/logging_setup.hpp"
 #include "log/logger.hpp"
 #include "strategy/cluster_resume.hpp"
 #include "strategy/endpoint_registry.hpp"
@@ -26,29 +24,8 @@ strategy::RunnerSettings settings_from(const ConnectionOptions& o) {
   return s;
 }
 
-// Logging is process-wide (the loggers are shared); the options of the most recent connection
-// whose logging options differ from the last ones applied win.
-void apply_logging(const ConnectionOptions& o) {
-  static std::mutex mutex;
-  static std::optional<std::pair<LoggingOptions, bool>> applied;
-  std::lock_guard lock(mutex);
-  if (applied && applied->first == o.logging && applied->second == o.debug) return;
-  log::LogOptions lo;
-  lo.level = o.debug ? "debug" : std::string(to_string(o.logging.level));
-  lo.strategy_level = o.debug ? "debug" : std::string(to_string(o.logging.strategy_level));
-  lo.grpc_level = o.debug ? "debug" : std::string(to_string(o.logging.grpc_level));
-  lo.format = o.logging.format == LogFormat::kJson ? log::Format::kJson : log::Format::kText;
-  lo.output = o.logging.output;
-  try {
-    log::configure(lo);
-  } catch (const std::exception& e) {
-    throw UsageError(std::string("logging.output: ") + e.what());
-  }
-  applied.emplace(o.logging, o.debug);
-}
-
 const ConnectionOptions& with_logging(const ConnectionOptions& o) {
-  apply_logging(o);
+  detail::apply_environment_logging_once();
   return o;
 }
 

@@ -148,8 +148,10 @@ void Query::run_from_start(strategy::TimePoint until, const QueryOptions& option
       execute_and_describe(until, options);
       return;
     } catch (const Error& e) {
-      judge(e, outcome_ == Outcome::kRan ? QueryStage::kResult : QueryStage::kExecute, "execute",
-            until);
+      if (judge(e, outcome_ == Outcome::kRan ? QueryStage::kMetadata : QueryStage::kExecute,
+                "execute", until)) {
+        return;  // the statement ran; its result was lost (later fetches say so)
+      }
     }
   }
 }
@@ -196,7 +198,7 @@ void Query::execute_and_describe(strategy::TimePoint until, const QueryOptions& 
   exhausted_ = false;
 }
 
-void Query::judge(const Error& e, QueryStage stage, const char* operation,
+bool Query::judge(const Error& e, QueryStage stage, const char* operation,
                   strategy::TimePoint until) {
   using strategy::Recovery;
   auto& endpoint = *connection_->endpoint;
@@ -226,18 +228,31 @@ void Query::judge(const Error& e, QueryStage stage, const char* operation,
   forget(may_exist, until);
   if (verdict == QueryVerdict::kRerun) {
     ++reruns_;
-    if (stage == QueryStage::kResult) endpoint.counters().reruns.fetch_add(1);
+    if (stage != QueryStage::kExecute) endpoint.counters().reruns.fetch_add(1);
     log::event(log::get("e6data.strategy"), spdlog::level::info,
-               stage == QueryStage::kResult ? "query lost with its deployment; re-running the read"
-                                            : "query refused before it ran; preparing it again",
+               stage != QueryStage::kExecute ? "query lost with its deployment; re-running the read"
+                                             : "query refused before it ran; preparing it again",
                {{"query_id", lost_query},
                 {"strategy", deployment_name(lost_route.deployment)},
                 {"cause", std::string(to_string(cause))},
                 {"operation", operation}});
-    return;
+    return false;
+  }
+  if (verdict == QueryVerdict::kRanResultLost) {
+    unknown_position_ = "the statement ran, but its result went with the " +
+                        deployment_name(lost_route.deployment) + " deployment (" +
+                        std::string(to_string(cause)) + ")";
+    std::lock_guard lock(identity_mutex_);
+    query_id_ = lost_query;
+    log::event(log::get("e6data.strategy"), spdlog::level::info,
+               "statement ran; its result description was lost with its deployment",
+               {{"query_id", lost_query},
+                {"strategy", deployment_name(lost_route.deployment)},
+                {"cause", std::string(to_string(cause))}});
+    return true;
   }
   endpoint.counters().lost_queries.fetch_add(1);
-  if (stage == QueryStage::kResult) {
+  if (stage != QueryStage::kExecute) {
     unknown_position_ = std::string(operation) + " failed: " + std::string(to_string(cause));
     std::lock_guard lock(identity_mutex_);
     query_id_ = lost_query;  // kept for messages (no call uses it again)
@@ -268,6 +283,7 @@ void Query::judge(const Error& e, QueryStage stage, const char* operation,
                        context);
     case QueryVerdict::kReport:
     case QueryVerdict::kRerun:
+    case QueryVerdict::kRanResultLost:
       break;
   }
   throw;
@@ -299,7 +315,7 @@ std::optional<Batch> Query::next_batch(const QueryOptions& options) {
       throw;
     } catch (const Error& e) {
       const auto columns = columns_.size();
-      judge(e, QueryStage::kResult, "fetch", until);
+      (void)judge(e, QueryStage::kResult, "fetch", until);
       // Re-run: the statement runs again from the start (no row of it was delivered).
       run_from_start(until, options);
       if (columns_.size() != columns) {

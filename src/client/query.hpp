@@ -80,9 +80,10 @@ class Query {
   void run_from_start(strategy::TimePoint deadline, const QueryOptions& options);
   void prepare(strategy::TimePoint deadline, const QueryOptions& options);
   void execute_and_describe(strategy::TimePoint deadline, const QueryOptions& options);
-  // A call of the query failed with `e` at `stage`: returns when the statement may run again
-  // (the old query forgotten), otherwise throws what the caller must see. In a catch block.
-  void judge(const Error& e, strategy::QueryStage stage, const char* operation,
+  // A call of the query failed with `e` at `stage`: returns false when the statement may run
+  // again (the old query forgotten), true when it ran and only its result is lost; otherwise
+  // throws what the caller must see. In a catch block.
+  bool judge(const Error& e, strategy::QueryStage stage, const char* operation,
              strategy::TimePoint deadline);
   [[noreturn]] void refuse_unknown_position(const char* operation) const;
   void require_query(const char* operation) const;

@@ -2,6 +2,7 @@
 
 #include <spdlog/details/log_msg.h>
 #include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -113,9 +114,30 @@ spdlog::sink_ptr default_sink() {
   return sink;
 }
 
+// Every e6data logger writes to this one sink for its whole life; configure() changes where it
+// forwards to. spdlog's loggers read their sink vector without a lock, so swapping the vectors
+// while other threads log is a data race (ThreadSanitizer saw it, with a crash); the target here
+// is swapped under the sink's own mutex, which every write holds.
+class SwitchableSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit SwitchableSink(spdlog::sink_ptr target) : target_(std::move(target)) {}
+  void set_target(spdlog::sink_ptr target) {
+    std::lock_guard lock(mutex_);
+    target_ = std::move(target);
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override { target_->log(msg); }
+  void flush_() override { target_->flush(); }
+
+ private:
+  spdlog::sink_ptr target_;
+};
+
 struct Registry {
   std::mutex mutex;
-  spdlog::sink_ptr sink = default_sink();
+  std::shared_ptr<SwitchableSink> sink = std::make_shared<SwitchableSink>(default_sink());
+  bool configured = false;  // configure() was called: the environment's settings never apply
   spdlog::level::level_enum level = spdlog::level::info;
   spdlog::level::level_enum strategy_level = spdlog::level::info;
   spdlog::level::level_enum grpc_level = spdlog::level::warn;
@@ -164,7 +186,14 @@ spdlog::level::level_enum parse_level(std::string_view text) {
       std::string(text) + "'");
 }
 
-void configure(const LogOptions& options) {
+namespace {
+
+void apply(const LogOptions& options, bool mark_configured) {
+  if (!mark_configured) {
+    Registry& r = registry();
+    std::lock_guard lock(r.mutex);
+    if (r.configured) return;  // the program's settings win (and no file is even opened)
+  }
   const auto level = parse_level(options.level);
   spdlog::sink_ptr sink;
   if (options.output == "stdout") {
@@ -188,14 +217,23 @@ void configure(const LogOptions& options) {
   const auto grpc_level = options.grpc_level.empty() ? level : parse_level(options.grpc_level);
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
-  r.sink = sink;
+  if (!mark_configured && r.configured) return;  // the program's settings win
+  if (mark_configured) r.configured = true;
+  r.sink->set_target(sink);
   r.level = level;
   r.strategy_level = strategy_level;
   r.grpc_level = grpc_level;
-  for (auto& [name, logger] : r.loggers) {
-    logger->sinks() = {sink};
-    logger->set_level(r.level_of(name));
-  }
+  for (auto& [name, logger] : r.loggers) logger->set_level(r.level_of(name));  // atomic
+}
+
+}  // namespace
+
+void configure(const LogOptions& options) {
+  apply(options, true);
+}
+
+void configure_unless_configured(const LogOptions& options) {
+  apply(options, false);
 }
 
 std::shared_ptr<spdlog::logger> get(const std::string& name) {

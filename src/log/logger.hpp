@@ -3,8 +3,9 @@
 //
 // Loggers are named `e6data` (the connector), `e6data.strategy`, `e6data.grpc` and one per
 // program (`e6data.devserver`, ...). Output is text or JSON lines on stdout, stderr or a file.
-// The library itself never configures output: programs call configure(); until then loggers
-// write text to stderr at `info`.
+// Programs call configure() (or the public e6data::configure_logging); until then the library
+// applies the E6DATA_* logging variables once, at the first Connection, and loggers write text to
+// stderr at `info` before that.
 
 #include <spdlog/logger.h>
 
@@ -30,9 +31,13 @@ Format parse_format(std::string_view text);
 // Parses a level name (also "warn"); throws std::invalid_argument naming the accepted values.
 spdlog::level::level_enum parse_level(std::string_view text);
 
-// Replaces the sink of every e6data logger (existing and future). Throws std::runtime_error when
-// a file cannot be opened.
+// The program's logging: replaces where every e6data logger (existing and future) writes and
+// its levels, safely while other threads log. Throws std::runtime_error when a file cannot be
+// opened.
 void configure(const LogOptions& options);
+// The same, unless configure() was ever called (the library's settings from the environment,
+// applied once at first use, never override the program's).
+void configure_unless_configured(const LogOptions& options);
 
 // The logger `name`, created on first use with the configured sink.
 std::shared_ptr<spdlog::logger> get(const std::string& name);

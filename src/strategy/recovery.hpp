@@ -55,9 +55,9 @@ inline std::chrono::nanoseconds backoff_delay(int retry, std::chrono::duration<d
 
 // --- a query's fate ------------------------------------------------------------------------
 
-// Which call of a query failed: its execute (the statement may or may not have run), or a call
-// after a successful execute (result metadata, a fetch: the statement ran).
-enum class QueryStage { kExecute, kResult };
+// Which call of a query failed: its execute (the statement may or may not have run), its result
+// metadata right after a successful execute (the statement ran), or a fetch of its result.
+enum class QueryStage { kExecute, kMetadata, kResult };
 
 // What the client does with a query whose call failed.
 enum class QueryVerdict {
@@ -65,6 +65,8 @@ enum class QueryVerdict {
   kLost,            // report QueryError kStrategyChanged: its deployment or session went away
   kOutcomeUnknown,  // report QueryError kOutcomeUnknown: a statement that may have run; never
                     // resent
+  kRanResultLost,   // a statement with side effects ran; its result went with its deployment:
+                    // execute succeeds, and reading the result reports kResultPositionUnknown
   kReport,          // report the call's own error
 };
 
@@ -79,7 +81,9 @@ constexpr int kMaxReruns = 2;
 //    were not seen), a statement with side effects never (kOutcomeUnknown when the connection or
 //    session broke under it; its own error otherwise).
 //  * After a successful execute the statement ran: only a read whose rows the caller has not seen
-//    may run again, and only when the deployment, session or connection went away under it.
+//    may run again, and only when the deployment, session or connection went away under it. A
+//    statement with side effects that lost its deployment before its metadata has still run:
+//    its execute succeeds (kRanResultLost), and its result cannot be read.
 // `Access denied` is a reason to authenticate again, never proof about a query.
 inline QueryVerdict judge_failed_query(FailureCause cause, QueryStage stage, bool is_read,
                                        bool rows_delivered, int reruns_done) noexcept {
@@ -92,6 +96,11 @@ inline QueryVerdict judge_failed_query(FailureCause cause, QueryStage stage, boo
   }
   if (stage == QueryStage::kExecute && !is_read && went_away && !refused_by_router(cause)) {
     return QueryVerdict::kOutcomeUnknown;
+  }
+  if (stage == QueryStage::kMetadata && !is_read && went_away) {
+    // Its execute succeeded: the statement ran, exactly once. Only its result description is
+    // lost (a deployment may be retired between a write's execute and its metadata).
+    return QueryVerdict::kRanResultLost;
   }
   if (cause == FailureCause::kWrongDeployment || cause == FailureCause::kSessionLost) {
     return QueryVerdict::kLost;

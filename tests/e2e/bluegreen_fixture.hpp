@@ -20,10 +20,18 @@ namespace e6data::testing {
 
 class BlueGreenTest : public ::testing::Test {
  protected:
+  // A test name as one path component (parameterized names hold '/').
+  static std::string safe_name(std::string name) {
+    for (char& c : name) {
+      if (c == '/') c = '-';
+    }
+    return name;
+  }
+
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     runtime_dir_ = (std::filesystem::temp_directory_path() /
-                    ("e6data-e2e-" + std::to_string(::getpid()) + "-" + info->name()))
+                    ("e6data-e2e-" + std::to_string(::getpid()) + "-" + safe_name(info->name())))
                        .string();
     std::filesystem::remove_all(runtime_dir_);
     bluegreen::ControllerOptions options;

@@ -4,6 +4,10 @@
 // sharing the strategy through /dev/shm.
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -12,6 +16,13 @@
 #include "e6data/connection.hpp"
 
 namespace e6data {
+namespace bluegreen {
+// Test names show "gateway" / "http", not raw bytes.
+void PrintTo(RouterAnswers answers, std::ostream* out) {
+  *out << router_answers_name(answers);
+}
+}  // namespace bluegreen
+
 namespace {
 
 // `n` rows (1..n) and their sum, as a multi-batch read (the cluster sends 1,000 rows a batch).
@@ -20,8 +31,15 @@ std::string numbers(int n) {
          std::to_string(n) + ") SELECT i FROM n";
 }
 
-class StrategyTest : public testing::BlueGreenTest {
+// Every test runs against both forms of the router's answers (PROTOCOL.md §6): e6data's gateway
+// (gRPC "status: 456" / "status: 503, cluster is suspended") and a plain HTTP proxy (456/503).
+class StrategyTest : public testing::BlueGreenTest,
+                     public ::testing::WithParamInterface<bluegreen::RouterAnswers> {
  protected:
+  void configure(bluegreen::ControllerOptions& options) override {
+    options.router_answers = GetParam();
+  }
+
   // Every test gets its own endpoint state: a cluster name unique to the test.
   ConnectionOptions options() const {
     ConnectionOptions o;
@@ -47,10 +65,13 @@ class StrategyTest : public testing::BlueGreenTest {
 };
 
 class GreenOnlyStrategyTest : public StrategyTest {
-  void configure(bluegreen::ControllerOptions& options) override { options.active = "green"; }
+  void configure(bluegreen::ControllerOptions& options) override {
+    StrategyTest::configure(options);
+    options.active = "green";
+  }
 };
 
-TEST_F(GreenOnlyStrategyTest, DetectsGreenWithTwoProbesAndRemembersIt) {
+TEST_P(GreenOnlyStrategyTest, DetectsGreenWithTwoProbesAndRemembersIt) {
   Connection connection(options());
   EXPECT_EQ(scalar(connection, "SELECT 40 + 2"), 42);
   auto s = connection.strategy();
@@ -66,7 +87,7 @@ TEST_F(GreenOnlyStrategyTest, DetectsGreenWithTwoProbesAndRemembersIt) {
   EXPECT_GE(s.counters.cache_hits, 1U);
 }
 
-TEST_F(GreenOnlyStrategyTest, SimultaneousFirstCallsShareOneDetection) {
+TEST_P(GreenOnlyStrategyTest, SimultaneousFirstCallsShareOneDetection) {
   constexpr int kThreads = 32;
   std::vector<std::unique_ptr<Connection>> connections;
   for (int i = 0; i < kThreads; ++i) connections.push_back(std::make_unique<Connection>(options()));
@@ -84,7 +105,7 @@ TEST_F(GreenOnlyStrategyTest, SimultaneousFirstCallsShareOneDetection) {
   EXPECT_LE(s.counters.detection_probes, 2U);
 }
 
-TEST_F(StrategyTest, SwitchLetsRunningQueriesFinishWhileNewWorkMovesAtOnce) {
+TEST_P(StrategyTest, SwitchLetsRunningQueriesFinishWhileNewWorkMovesAtOnce) {
   Connection connection(options());
   Cursor old_query = connection.cursor();
   old_query.execute(numbers(50000));
@@ -117,7 +138,7 @@ TEST_F(StrategyTest, SwitchLetsRunningQueriesFinishWhileNewWorkMovesAtOnce) {
   EXPECT_TRUE(wait_for_phase("STABLE", "green"));
 }
 
-TEST_F(StrategyTest, CallAfterTheDrainRecoversFrom456) {
+TEST_P(StrategyTest, CallAfterTheDrainRecoversFrom456) {
   Connection connection(options());
   EXPECT_EQ(scalar(connection, "SELECT 1"), 1);  // a session on blue
   controller_->switch_to("green", std::chrono::seconds(60), true);
@@ -129,7 +150,7 @@ TEST_F(StrategyTest, CallAfterTheDrainRecoversFrom456) {
   EXPECT_EQ(connection.schemas().empty(), false);
 }
 
-TEST_F(StrategyTest, ReadLostBeforeItsFirstRowIsRerunOnTheNewDeployment) {
+TEST_P(StrategyTest, ReadLostBeforeItsFirstRowIsRerunOnTheNewDeployment) {
   Connection connection(options());
   Cursor cursor = connection.cursor();
   cursor.execute(numbers(20000));  // prepared and executed on blue; no row read yet
@@ -141,7 +162,7 @@ TEST_F(StrategyTest, ReadLostBeforeItsFirstRowIsRerunOnTheNewDeployment) {
   EXPECT_EQ(s.active, "green");
 }
 
-TEST_F(StrategyTest, ReadLostAfterRowsWereDeliveredIsATypedError) {
+TEST_P(StrategyTest, ReadLostAfterRowsWereDeliveredIsATypedError) {
   Connection connection(options());
   Cursor cursor = connection.cursor();
   cursor.execute(numbers(20000));
@@ -160,7 +181,7 @@ TEST_F(StrategyTest, ReadLostAfterRowsWereDeliveredIsATypedError) {
   EXPECT_EQ(scalar(connection, "SELECT 3"), 3);  // the connection itself carries on, on green
 }
 
-TEST_F(StrategyTest, ReauthenticatesWhenTheDeploymentForgotItsSessions) {
+TEST_P(StrategyTest, ReauthenticatesWhenTheDeploymentForgotItsSessions) {
   Connection connection(options());
   EXPECT_EQ(scalar(connection, "SELECT 1"), 1);
   // Blue restarts while idle (its sessions die with it) and becomes active again; this
@@ -172,7 +193,7 @@ TEST_F(StrategyTest, ReauthenticatesWhenTheDeploymentForgotItsSessions) {
   EXPECT_GE(connection.strategy().counters.reauthentications, 1U);
 }
 
-TEST_F(StrategyTest, SuspendedClusterIsResumedOnceForAllCallers) {
+TEST_P(StrategyTest, SuspendedClusterIsResumedOnceForAllCallers) {
   std::vector<std::unique_ptr<Connection>> connections;
   for (int i = 0; i < 8; ++i) connections.push_back(std::make_unique<Connection>(options()));
   EXPECT_EQ(scalar(*connections[0], "SELECT 1"), 1);
@@ -191,7 +212,7 @@ TEST_F(StrategyTest, SuspendedClusterIsResumedOnceForAllCallers) {
   EXPECT_EQ(connections[0]->strategy().counters.resumes, 1U);
 }
 
-TEST_F(StrategyTest, SuspendedClusterWithoutAutoResumeIsATypedError) {
+TEST_P(StrategyTest, SuspendedClusterWithoutAutoResumeIsATypedError) {
   auto o = options();
   o.auto_resume = false;
   Connection connection(o);
@@ -201,7 +222,7 @@ TEST_F(StrategyTest, SuspendedClusterWithoutAutoResumeIsATypedError) {
   controller_->resume();
 }
 
-TEST_F(StrategyTest, ClusterManagerSuspendsAndResumes) {
+TEST_P(StrategyTest, ClusterManagerSuspendsAndResumes) {
   ClusterManager manager(options());
   EXPECT_EQ(manager.status(), "active");
   manager.suspend();
@@ -212,7 +233,7 @@ TEST_F(StrategyTest, ClusterManagerSuspendsAndResumes) {
   EXPECT_EQ(scalar(connection, "SELECT 4"), 4);
 }
 
-TEST_F(GreenOnlyStrategyTest, TwoProcessesShareWhatOneLearned) {
+TEST_P(GreenOnlyStrategyTest, TwoProcessesShareWhatOneLearned) {
   const std::string shared = "e6data-e2e-" + std::to_string(::getpid());
   const std::string path = "/dev/shm/" + shared;
   std::filesystem::remove(path);
@@ -240,6 +261,154 @@ TEST_F(GreenOnlyStrategyTest, TwoProcessesShareWhatOneLearned) {
   EXPECT_EQ(snapshot["counters"]["detections"], 0);
   std::filesystem::remove(path);
 }
+
+// A router that accepts the announced deployment up to 1 s after the announcement (routers with
+// several replicas do not change at once; PROTOCOL.md §6), and one that answers a fifth of the
+// calls to the new side with 456 for a second after accepting it. Reads and writes run without
+// pause at 1 and at 8 threads through 5 switches each: zero failed queries, every write applied
+// exactly once, every read complete.
+class RouterLagTest : public StrategyTest {
+ protected:
+  void configure(bluegreen::ControllerOptions& options) override {
+    StrategyTest::configure(options);
+    db_path_ = runtime_dir_ + "-writes.db";
+    std::filesystem::remove(db_path_);
+    const std::string create = "sqlite3 '" + db_path_ +
+                               "' 'CREATE TABLE writes(tag TEXT PRIMARY KEY, worker INTEGER);"
+                               "CREATE TABLE numbers(n INTEGER);"
+                               "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r "
+                               "WHERE i < 2500) INSERT INTO numbers SELECT i FROM r;'";
+    ASSERT_EQ(std::system(create.c_str()), 0) << create;
+    options.db_path = db_path_;
+  }
+  void TearDown() override {
+    StrategyTest::TearDown();
+    std::filesystem::remove(db_path_);
+  }
+
+  struct Tally {
+    std::atomic<int> reads{0}, writes{0}, failures{0};
+    std::mutex mutex;
+    std::vector<std::string> errors;
+  };
+
+  // Workers read (2,500 rows in 3 batches, checked) and write (a unique tag) until `stop`.
+  void run_workers(int threads, const std::string& round, const std::function<void()>& switches,
+                   Tally& tally) {
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+      workers.emplace_back([&, t] {
+        Connection connection(options());
+        Cursor cursor = connection.cursor();
+        for (int i = 0; !stop.load(); ++i) {
+          try {
+            if (i % 2 == 0) {
+              cursor.execute("SELECT n FROM numbers ORDER BY n");
+              std::int64_t rows = 0, sum = 0;
+              while (auto batch = cursor.next_batch()) {
+                const auto values = batch->column(0).values<std::int64_t>();
+                for (const auto v : values) sum += v;
+                rows += batch->num_rows();
+              }
+              if (rows != 2500 || sum != 2500 * 2501 / 2) {
+                throw std::runtime_error("wrong result: " + std::to_string(rows) + " rows");
+              }
+              ++tally.reads;
+            } else {
+              cursor.execute("INSERT INTO writes VALUES ('" + round + "-" + std::to_string(t) +
+                             "-" + std::to_string(i) + "', " + std::to_string(t) + ")");
+              ++tally.writes;
+            }
+          } catch (const std::exception& e) {
+            ++tally.failures;
+            std::lock_guard lock(tally.mutex);
+            tally.errors.push_back(e.what());
+          }
+        }
+      });
+    }
+    std::exception_ptr failed;
+    try {
+      switches();
+    } catch (...) {
+      failed = std::current_exception();
+    }
+    stop = true;
+    for (auto& w : workers) w.join();
+    if (failed) std::rethrow_exception(failed);
+  }
+
+  std::int64_t written(const std::string& round) {
+    Connection connection(options());
+    Cursor cursor = connection.cursor();
+    cursor.execute("SELECT count(*) FROM writes WHERE tag LIKE '" + round + "-%'");
+    return std::get<std::int64_t>((*cursor.fetchone())[0]);
+  }
+
+  std::string db_path_;
+};
+
+TEST_P(RouterLagTest, ALateRouterCausesNoFailedQueryAtOneAndEightThreads) {
+  for (const int threads : {1, 8}) {
+    const std::string round = "late" + std::to_string(threads);
+    Tally tally;
+    run_workers(
+        threads, round,
+        [&] {
+          bluegreen::SwitchFaults late;
+          late.announce_lead = std::chrono::milliseconds(1000);
+          for (int k = 0; k < 5; ++k) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            controller_->switch_to("", std::chrono::seconds(30), true, late);  // the other side
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        },
+        tally);
+    for (const auto& e : tally.errors) ADD_FAILURE() << threads << " threads: " << e;
+    EXPECT_EQ(tally.failures.load(), 0) << threads << " threads";
+    EXPECT_GT(tally.reads.load(), 0);
+    EXPECT_GT(tally.writes.load(), 0);
+    EXPECT_EQ(written(round), tally.writes.load()) << "every write applied exactly once";
+  }
+}
+
+TEST_P(RouterLagTest, AnInconsistentRouterCausesNoFailedQuery) {
+  Tally tally;
+  run_workers(
+      8, "flaky",
+      [&] {
+        bluegreen::SwitchFaults flaky;
+        flaky.flaky_fraction = 0.2;
+        flaky.flaky_window = std::chrono::milliseconds(1000);
+        for (int k = 0; k < 5; ++k) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(300));
+          controller_->switch_to("", std::chrono::seconds(30), true, flaky);  // the other side
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+      },
+      tally);
+  for (const auto& e : tally.errors) ADD_FAILURE() << e;
+  EXPECT_EQ(tally.failures.load(), 0);
+  EXPECT_EQ(written("flaky"), tally.writes.load()) << "every write applied exactly once";
+}
+
+std::string answers_name(const ::testing::TestParamInfo<bluegreen::RouterAnswers>& info) {
+  return info.param == bluegreen::RouterAnswers::kGateway ? "Gateway" : "PlainProxy";
+}
+
+INSTANTIATE_TEST_SUITE_P(RouterForms, StrategyTest,
+                         ::testing::Values(bluegreen::RouterAnswers::kGateway,
+                                           bluegreen::RouterAnswers::kHttp),
+                         answers_name);
+INSTANTIATE_TEST_SUITE_P(RouterForms, GreenOnlyStrategyTest,
+                         ::testing::Values(bluegreen::RouterAnswers::kGateway,
+                                           bluegreen::RouterAnswers::kHttp),
+                         answers_name);
+INSTANTIATE_TEST_SUITE_P(RouterForms, RouterLagTest,
+                         ::testing::Values(bluegreen::RouterAnswers::kGateway,
+                                           bluegreen::RouterAnswers::kHttp),
+                         answers_name);
 
 }  // namespace
 }  // namespace e6data

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "devserver_fixture.hpp"
+#include "e6data/logging.hpp"
 
 namespace e6data {
 namespace {
@@ -158,12 +159,13 @@ TEST_F(ConnectorTest, LogsJsonLinesWithStructuredFieldsToAFile) {
     o.cluster_name = "logging-test";  // an endpoint of its own, so detection runs and logs
     o.logging.format = LogFormat::kJson;
     o.logging.output = path.string();
+    configure_logging(o.logging);  // the program owns logging
     Connection connection(o);
     Cursor cursor = connection.cursor();
     cursor.execute("SELECT 1");
     ASSERT_TRUE(cursor.fetchone());
   }
-  Connection restore(options());  // back to text on stderr for the other tests
+  configure_logging(LoggingOptions{});  // back to text on stderr for the other tests
   std::ifstream in(path);
   std::string line;
   int lines = 0;
@@ -183,9 +185,26 @@ TEST_F(ConnectorTest, LogsJsonLinesWithStructuredFieldsToAFile) {
 }
 
 TEST_F(ConnectorTest, UnwritableLogOutputIsAUsageError) {
+  LoggingOptions o;
+  o.output = "/dev/null/e6data.log";  // under a file: cannot be created
+  EXPECT_THROW(configure_logging(o), UsageError);
+}
+
+// The library never reconfigures the program's logging behind its back: a connection whose
+// options name another output writes nothing there.
+TEST_F(ConnectorTest, AConnectionDoesNotReconfigureTheProgramsLogging) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("e6data-log-other-" + std::to_string(::getpid()) + ".log");
+  std::filesystem::remove(path);
+  configure_logging(LoggingOptions{});
   auto o = options();
-  o.logging.output = "/dev/null/e6data.log";  // under a file: cannot be created
-  EXPECT_THROW(Connection{o}, UsageError);
+  o.cluster_name = "logging-untouched";
+  o.logging.output = path.string();
+  Connection connection(o);
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT 1");
+  ASSERT_TRUE(cursor.fetchone());
+  EXPECT_FALSE(std::filesystem::exists(path));
 }
 
 TEST_F(ConnectorTest, UnknownTableIsAQueryErrorNamingIt) {

@@ -6,6 +6,8 @@
 #include <random>
 #include <stdexcept>
 
+#include "e6data/logging.hpp"
+
 namespace e6data::demo {
 namespace {
 
@@ -81,6 +83,8 @@ void Workload::set_phase(std::string phase) {
 }
 
 void Workload::start(std::chrono::steady_clock::time_point epoch) {
+  // The demo (and the soak test) is the program here: it owns the connector's logging.
+  configure_logging(options_.connection.logging, options_.connection.debug);
   epoch_ = epoch;
   stopping_ = false;
   for (int i = 0; i < options_.own_connection_workers; ++i) {

@@ -208,7 +208,8 @@ TEST(QueryFate, AStatementWithSideEffectsRunsAgainOnlyWhenTheRouterRefusedIt) {
   // Every cause, at every stage, with and without rows seen: a write is re-run only when its
   // execute was refused by the router in an exact 456/503 form.
   for (const FailureCause cause : kAllCauses) {
-    for (const QueryStage stage : {QueryStage::kExecute, QueryStage::kResult}) {
+    for (const QueryStage stage :
+         {QueryStage::kExecute, QueryStage::kMetadata, QueryStage::kResult}) {
       for (const bool rows : {false, true}) {
         const QueryVerdict v = judge_failed_query(cause, stage, /*is_read=*/false, rows, 0);
         const bool expected = stage == QueryStage::kExecute && refused_by_router(cause);
@@ -250,6 +251,21 @@ TEST(QueryFate, AReadRunsAgainOnlyWhileItsRowsAreUnseen) {
     EXPECT_EQ(judge_failed_query(cause, QueryStage::kResult, true, false, 0), QueryVerdict::kReport)
         << to_string(cause);
   }
+}
+
+TEST(QueryFate, AWriteThatRanKeepsItsSuccessWhenOnlyItsMetadataIsLost) {
+  for (const FailureCause cause : {FailureCause::kWrongDeployment, FailureCause::kSessionLost,
+                                   FailureCause::kUnavailable, FailureCause::kRouter503}) {
+    EXPECT_EQ(judge_failed_query(cause, QueryStage::kMetadata, false, false, 0),
+              QueryVerdict::kRanResultLost)
+        << to_string(cause);
+  }
+  EXPECT_EQ(judge_failed_query(FailureCause::kOther, QueryStage::kMetadata, false, false, 0),
+            QueryVerdict::kReport);
+  // A read in the same place runs again (its rows were not seen).
+  EXPECT_EQ(
+      judge_failed_query(FailureCause::kWrongDeployment, QueryStage::kMetadata, true, false, 0),
+      QueryVerdict::kRerun);
 }
 
 TEST(QueryFate, RerunsAreBounded) {
