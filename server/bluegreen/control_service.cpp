@@ -10,6 +10,35 @@
 namespace e6data::bluegreen {
 namespace {
 
+ClusterState to_proto(const ClusterInfo& info) {
+  const auto& f = info.fields();
+  ClusterState s;
+  s.set_phase(f.phase);
+  s.set_active(f.active);
+  s.set_pending(f.pending);
+  s.set_cluster_status(f.cluster_status);
+  s.set_port(f.port);
+  s.set_switches(f.switches);
+  s.set_reloads(f.reloads);
+  s.set_router_pid(f.router_pid);
+  s.set_router_answers(f.router_answers);
+  s.set_router_accepts_pending(f.router_accepts_pending);
+  for (const auto& dep : f.deployments) {
+    const auto& g = dep.fields();
+    auto* d = s.add_deployments();
+    d->set_name(g.name);
+    d->set_port(g.port);
+    d->set_admin_port(g.admin_port);
+    d->set_pid(g.pid);
+    d->set_active_queries(g.active_queries);
+    d->set_active_sessions(g.active_sessions);
+    d->set_draining_toward(g.draining_toward);
+    d->set_reachable(g.reachable);
+    d->set_role(g.role);
+  }
+  return s;
+}
+
 grpc::Status guarded(const std::function<void()>& body) {
   try {
     body();
@@ -28,35 +57,35 @@ class ControlService final : public BlueGreenControl::Service {
   explicit ControlService(Controller& c) : c_(c) {}
   grpc::Status GetClusterState(grpc::ServerContext*, const ControlRequest*,
                                ClusterState* res) override {
-    return guarded([&] { *res = c_.state(); });
+    return guarded([&] { *res = to_proto(c_.state()); });
   }
   grpc::Status Switch(grpc::ServerContext*, const SwitchRequest* req, ClusterState* res) override {
     return guarded([&] {
       const auto drain = std::chrono::milliseconds(req->drain_timeout_ms());
       if (req->announce_lead_ms() == 0 && req->flaky_fraction() == 0 &&
           req->flaky_window_ms() == 0) {
-        *res = c_.switch_to(req->to(), drain, req->wait());
+        *res = to_proto(c_.switch_to(req->to(), drain, req->wait()));
         return;
       }
       SwitchFaults faults;
       faults.announce_lead = std::chrono::milliseconds(req->announce_lead_ms());
       faults.flaky_fraction = req->flaky_fraction();
       faults.flaky_window = std::chrono::milliseconds(req->flaky_window_ms());
-      *res = c_.switch_to(req->to(), drain, req->wait(), faults);
+      *res = to_proto(c_.switch_to(req->to(), drain, req->wait(), faults));
     });
   }
   grpc::Status Suspend(grpc::ServerContext*, const ControlRequest*, ClusterState* res) override {
-    return guarded([&] { *res = c_.suspend(); });
+    return guarded([&] { *res = to_proto(c_.suspend()); });
   }
   grpc::Status Resume(grpc::ServerContext*, const ControlRequest*, ClusterState* res) override {
-    return guarded([&] { *res = c_.resume(); });
+    return guarded([&] { *res = to_proto(c_.resume()); });
   }
   grpc::Status Restart(grpc::ServerContext*, const RestartRequest* req,
                        ClusterState* res) override {
-    return guarded([&] { *res = c_.restart(req->deployment()); });
+    return guarded([&] { *res = to_proto(c_.restart(req->deployment())); });
   }
   grpc::Status Reload(grpc::ServerContext*, const ControlRequest*, ClusterState* res) override {
-    return guarded([&] { *res = c_.reload(); });
+    return guarded([&] { *res = to_proto(c_.reload()); });
   }
   grpc::Status Shutdown(grpc::ServerContext*, const ControlRequest*, ClusterState* res) override;
 
@@ -99,7 +128,7 @@ class ClusterServiceImpl final : public ::ClusterService::Service {
 grpc::Status ControlService::Shutdown(grpc::ServerContext*, const ControlRequest*,
                                       ClusterState* res) {
   return guarded([&] {
-    *res = c_.state();
+    *res = to_proto(c_.state());
     c_.request_shutdown();
   });
 }

@@ -16,7 +16,6 @@
 #include "bluegreen/control_service.hpp"
 #include "bluegreen/nginx_router.hpp"
 #include "bluegreen/router_config.hpp"
-#include "bluegreen_control.grpc.pb.h"
 #include "devserver/users.hpp"
 #include "devserver_admin.grpc.pb.h"
 #include "log/logger.hpp"
@@ -296,39 +295,40 @@ struct Controller::Impl {
     }
   }
 
-  ClusterState state_locked() {
-    ClusterState s;
-    s.set_phase(phase_name(phase));
-    s.set_active(active);
-    s.set_pending(pending);
-    s.set_cluster_status(cluster_status);
-    s.set_port(router.port());
-    s.set_switches(switches);
-    s.set_reloads(reloads);
-    s.set_router_pid(router.pid());
-    s.set_router_answers(router_answers_name(options.router_answers));
-    s.set_router_accepts_pending(phase == Phase::kSwitching && router_accepts_pending);
+  ClusterInfo state_locked() {
+    ClusterInfo::Fields s;
+    s.phase = phase_name(phase);
+    s.active = active;
+    s.pending = pending;
+    s.cluster_status = cluster_status;
+    s.port = router.port();
+    s.switches = switches;
+    s.reloads = reloads;
+    s.router_pid = router.pid();
+    s.router_answers = router_answers_name(options.router_answers);
+    s.router_accepts_pending = phase == Phase::kSwitching && router_accepts_pending;
     for (auto& [name, dep] : deployments) {
-      auto* d = s.add_deployments();
-      d->set_name(name);
-      d->set_role(name == active             ? "active"
-                  : name == pending          ? "pending"
-                  : retired_once.count(name) ? "retired"
-                                             : "idle");
-      d->set_port(dep.port);
-      d->set_admin_port(dep.admin_port);
-      d->set_pid(dep.process.pid());
+      DeploymentInfo::Fields d;
+      d.name = name;
+      d.role = name == active             ? "active"
+               : name == pending          ? "pending"
+               : retired_once.count(name) ? "retired"
+                                          : "idle";
+      d.port = dep.port;
+      d.admin_port = dep.admin_port;
+      d.pid = dep.process.pid();
       try {
         const auto st = admin_call(dep, nullptr);
-        d->set_active_queries(st.active_queries());
-        d->set_active_sessions(st.active_sessions());
-        d->set_draining_toward(st.draining_toward());
-        d->set_reachable(true);
+        d.active_queries = st.active_queries();
+        d.active_sessions = st.active_sessions();
+        d.draining_toward = st.draining_toward();
+        d.reachable = true;
       } catch (const std::exception&) {
-        d->set_reachable(false);
+        d.reachable = false;
       }
+      s.deployments.emplace_back(std::move(d));
     }
-    return s;
+    return ClusterInfo(std::move(s));
   }
 };
 
@@ -430,19 +430,19 @@ int Controller::control_port() const {
   return impl_->control_port;
 }
 
-ClusterState Controller::state() {
+ClusterInfo Controller::state() {
   std::lock_guard lock(impl_->mutex);
   return impl_->state_locked();
 }
 
-ClusterState Controller::switch_to(const std::string& to, std::chrono::milliseconds drain_timeout,
-                                   bool wait) {
+ClusterInfo Controller::switch_to(const std::string& to, std::chrono::milliseconds drain_timeout,
+                                  bool wait) {
   return switch_to(to, drain_timeout, wait, impl_->options.switch_faults);
 }
 
-ClusterState Controller::switch_to(const std::string& to_arg,
-                                   std::chrono::milliseconds drain_timeout, bool wait,
-                                   const SwitchFaults& faults) {
+ClusterInfo Controller::switch_to(const std::string& to_arg,
+                                  std::chrono::milliseconds drain_timeout, bool wait,
+                                  const SwitchFaults& faults) {
   Impl& m = *impl_;
   std::unique_lock lock(m.mutex);
   if (!m.up) throw std::logic_error("the cluster is not up");
@@ -508,7 +508,7 @@ ClusterState Controller::switch_to(const std::string& to_arg,
   return m.state_locked();
 }
 
-ClusterState Controller::suspend() {
+ClusterInfo Controller::suspend() {
   Impl& m = *impl_;
   std::lock_guard lock(m.mutex);
   if (m.phase == Phase::kSwitching) throw std::logic_error("a switch is in progress");
@@ -532,7 +532,7 @@ ClusterState Controller::suspend() {
   return m.state_locked();
 }
 
-ClusterState Controller::resume() {
+ClusterInfo Controller::resume() {
   Impl& m = *impl_;
   std::lock_guard lock(m.mutex);
   if (m.phase == Phase::kSuspended && m.cluster_status == "suspended") {
@@ -544,7 +544,7 @@ ClusterState Controller::resume() {
   return m.state_locked();
 }
 
-ClusterState Controller::restart(const std::string& name) {
+ClusterInfo Controller::restart(const std::string& name) {
   Impl& m = *impl_;
   std::lock_guard lock(m.mutex);
   if (name != "blue" && name != "green")
@@ -563,7 +563,7 @@ void Controller::expire_sessions(const std::string& name) {
   impl_->expire_sessions_locked(impl_->deployments.at(name));
 }
 
-ClusterState Controller::reload() {
+ClusterInfo Controller::reload() {
   std::lock_guard lock(impl_->mutex);
   impl_->reload_locked();
   return impl_->state_locked();

@@ -17,11 +17,82 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "bluegreen/router_config.hpp"
-#include "bluegreen_control.pb.h"
 
 namespace e6data::bluegreen {
+
+// One deployment as the controller sees it (plain C++; the control service sends it as the
+// DeploymentState message of proto/bluegreen_control.proto).
+class DeploymentInfo {
+ public:
+  struct Fields {
+    std::string name;  // blue | green
+    int port = 0;
+    int admin_port = 0;
+    int pid = 0;
+    std::int64_t active_queries = 0;
+    std::int64_t active_sessions = 0;
+    std::string draining_toward;  // empty unless it announces the other side
+    bool reachable = false;       // its admin control answered
+    std::string role;             // active, pending, retired, idle
+  };
+  DeploymentInfo() = default;
+  explicit DeploymentInfo(Fields fields) : f_(std::move(fields)) {}
+  const Fields& fields() const { return f_; }
+  const std::string& name() const { return f_.name; }
+  int port() const { return f_.port; }
+  int admin_port() const { return f_.admin_port; }
+  int pid() const { return f_.pid; }
+  std::int64_t active_queries() const { return f_.active_queries; }
+  std::int64_t active_sessions() const { return f_.active_sessions; }
+  const std::string& draining_toward() const { return f_.draining_toward; }
+  bool reachable() const { return f_.reachable; }
+  const std::string& role() const { return f_.role; }
+
+ private:
+  Fields f_;
+};
+
+// The cluster as the controller sees it (plain C++; sent as ClusterInfo by the control service).
+class ClusterInfo {
+ public:
+  struct Fields {
+    std::string phase;                        // STABLE, SWITCHING, SUSPENDED
+    std::string active;                       // the serving deployment (SWITCHING: the old one)
+    std::string pending;                      // SWITCHING: the new one
+    std::string cluster_status;               // active, suspending, suspended, resuming
+    int port = 0;                             // the cluster endpoint on 127.0.0.1
+    std::vector<DeploymentInfo> deployments;  // blue, then green
+    std::int64_t switches = 0;                // completed switches
+    std::int64_t reloads = 0;                 // nginx reloads
+    int router_pid = 0;
+    std::string router_answers;           // gateway | http
+    bool router_accepts_pending = false;  // SWITCHING: false during an announce lead
+  };
+  ClusterInfo() = default;
+  explicit ClusterInfo(Fields fields) : f_(std::move(fields)) {}
+  const Fields& fields() const { return f_; }
+  const std::string& phase() const { return f_.phase; }
+  const std::string& active() const { return f_.active; }
+  const std::string& pending() const { return f_.pending; }
+  const std::string& cluster_status() const { return f_.cluster_status; }
+  int port() const { return f_.port; }
+  const std::vector<DeploymentInfo>& deployments() const { return f_.deployments; }
+  const DeploymentInfo& deployments(int i) const {
+    return f_.deployments.at(static_cast<std::size_t>(i));
+  }
+  std::int64_t switches() const { return f_.switches; }
+  std::int64_t reloads() const { return f_.reloads; }
+  int router_pid() const { return f_.router_pid; }
+  const std::string& router_answers() const { return f_.router_answers; }
+  bool router_accepts_pending() const { return f_.router_accepts_pending; }
+
+ private:
+  Fields f_;
+};
 
 // Fault injection for client tests (docs/bluegreen.md, "Test tools"); all off by default.
 struct SwitchFaults {
@@ -75,19 +146,19 @@ class Controller {
   int port() const;          // the cluster endpoint
   int control_port() const;  // the BlueGreenControl service on 127.0.0.1
 
-  ClusterState state();
+  ClusterInfo state();
   // Starts a switch to `to` ("" = the other deployment). With `wait`, returns once STABLE(to).
   // Throws std::invalid_argument / std::logic_error when the phase does not allow it.
-  ClusterState switch_to(const std::string& to, std::chrono::milliseconds drain_timeout, bool wait);
+  ClusterInfo switch_to(const std::string& to, std::chrono::milliseconds drain_timeout, bool wait);
   // The same with fault injection for this switch (overrides options.switch_faults).
-  ClusterState switch_to(const std::string& to, std::chrono::milliseconds drain_timeout, bool wait,
-                         const SwitchFaults& faults);
-  ClusterState suspend();
-  ClusterState resume();
+  ClusterInfo switch_to(const std::string& to, std::chrono::milliseconds drain_timeout, bool wait,
+                        const SwitchFaults& faults);
+  ClusterInfo suspend();
+  ClusterInfo resume();
   // Restarts an idle deployment (neither active nor pending), e.g. with a new version.
-  ClusterState restart(const std::string& deployment);
+  ClusterInfo restart(const std::string& deployment);
   // Rewrites the router configuration and reloads nginx (graceful).
-  ClusterState reload();
+  ClusterInfo reload();
   // Makes `deployment` forget every session (fault injection for tests).
   void expire_sessions(const std::string& deployment);
   // The cluster status the ClusterService reports: active, suspending, suspended, resuming.
