@@ -1,6 +1,5 @@
 // Browse the catalog: schemas, their tables, and one table's columns.
 #include <e6data/e6data.hpp>
-
 #include <iostream>
 
 int main() try {

@@ -1,7 +1,6 @@
 // Parameters are sent as typed values (never spliced into the SQL): a hostile string stays a
 // value. Parameters use the V2 calls, so a catalog must be set (E6DATA_CATALOG).
 #include <e6data/e6data.hpp>
-
 #include <iostream>
 
 int main() try {

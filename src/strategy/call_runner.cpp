@@ -207,6 +207,23 @@ double CallRunner::jitter() {
   return std::uniform_real_distribution<double>(0.5, 1.0)(rng_);
 }
 
+bool CallRunner::retry_refused_call(const Route& route, RefusalRetry& refused, TimePoint deadline) {
+  const StrategyWord w = state_->word();
+  // A deployment that is neither pending nor the only active one has been left (or is being
+  // drained): its refusals are real.
+  const bool current = w.pending == route.deployment ||
+                       (w.active == route.deployment && w.pending == Deployment::kNone);
+  if (!current) return false;
+  const TimePoint now = state_->clock().now();
+  if (refused.since == TimePoint{}) refused.since = now;
+  const TimePoint at = now + refused.pause;
+  if (at >= deadline || at - refused.since > state_->lag().window) return false;
+  state_->counters().lag_holds.fetch_add(1);
+  state_->clock().sleep_until(at);
+  refused.pause = std::min<Duration>(refused.pause * 2, std::chrono::milliseconds(200));
+  return true;
+}
+
 bool CallRunner::back_off(int attempt, TimePoint deadline) {
   if (attempt >= settings_.max_attempts) return false;
   const auto delay = backoff_delay(attempt, settings_.backoff_factor, jitter());

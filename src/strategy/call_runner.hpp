@@ -169,9 +169,15 @@ class CallRunner {
 
   // A later call of a bound query, on its route. Retries transient failures of repeatable calls;
   // every other failure is thrown for the query to judge (recovery.hpp judge_failed_query).
+  //
+  // A call refused by the router in its exact 456 form never reached the deployment, so it is
+  // repeated as it is (even a fetch) while its deployment is still the one the endpoint works
+  // with: an inconsistent router refuses some calls to a deployment it serves (PROTOCOL.md §6).
+  // Bounded by the lag window and the deadline; then the 456 goes to the query to judge.
   template <typename Call>
   auto call_bound(const Route& route, QueryBinding& binding, Call&& call, Repeat repeat,
                   TimePoint deadline) -> decltype(call(route)) {
+    RefusalRetry refused;
     for (int attempt = 1;; ++attempt) {
       binding.touch(state_->clock().now());
       try {
@@ -179,6 +185,11 @@ class CallRunner {
         observe(route.deployment, response);
         return response;
       } catch (const Error& e) {
+        if (e.cause() == FailureCause::kWrongDeployment &&
+            retry_refused_call(route, refused, deadline)) {
+          --attempt;
+          continue;
+        }
         if (recovery_for(e) != Recovery::kTransient ||
             !recover(e, route, repeat, attempt, deadline)) {
           throw;
@@ -202,6 +213,15 @@ class CallRunner {
     return call_bound(route, binding, std::forward<Call>(call), repeat,
                       state_->clock().now() + budget);
   }
+
+  // Where a refused bound call stands: since when it is refused, and the next pause.
+  struct RefusalRetry {
+    TimePoint since{};
+    Duration pause = std::chrono::milliseconds(25);
+  };
+  // Sleeps before repeating a bound call the router refused (456), and returns true, while the
+  // call's deployment is the endpoint's current one and the lag window and deadline allow.
+  bool retry_refused_call(const Route& route, RefusalRetry& refused, TimePoint deadline);
 
   // Throws the TimeoutError of a call whose deadline passed between attempts.
   [[noreturn]] void throw_deadline(const char* what) const;

@@ -94,6 +94,7 @@ class EndpointState {
 
   const std::string& endpoint() const noexcept { return endpoint_; }
   Clock& clock() const noexcept { return clock_; }
+  const LagPolicy& lag() const noexcept { return lag_; }
 
   // --- reads: lock-free ---
   StrategyWord word() const noexcept;

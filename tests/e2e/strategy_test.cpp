@@ -234,7 +234,9 @@ TEST_P(StrategyTest, ClusterManagerSuspendsAndResumes) {
 }
 
 TEST_P(GreenOnlyStrategyTest, TwoProcessesShareWhatOneLearned) {
-  const std::string shared = "e6data-e2e-" + std::to_string(::getpid());
+  // A file of its own per instance: the process keeps its mapping of a file it has used.
+  const std::string shared =
+      "e6data-e2e-" + std::to_string(::getpid()) + "-" + bluegreen::router_answers_name(GetParam());
   const std::string path = "/dev/shm/" + shared;
   std::filesystem::remove(path);
   auto o = options();
@@ -274,7 +276,8 @@ class RouterLagTest : public StrategyTest {
     db_path_ = runtime_dir_ + "-writes.db";
     std::filesystem::remove(db_path_);
     const std::string create = "sqlite3 '" + db_path_ +
-                               "' 'CREATE TABLE writes(tag TEXT PRIMARY KEY, worker INTEGER);"
+                               "' 'PRAGMA journal_mode=WAL;"
+                               "CREATE TABLE writes(tag TEXT PRIMARY KEY, worker INTEGER);"
                                "CREATE TABLE numbers(n INTEGER);"
                                "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r "
                                "WHERE i < 2500) INSERT INTO numbers SELECT i FROM r;'";

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <ostream>
 #include <set>
 #include <sstream>
 #include <string>
@@ -72,6 +73,11 @@ struct EnvCase {
   std::string clamped_value;
   std::string garbage_text;  // empty: every text is accepted
 };
+
+// Test names and failure messages show the variable, not the case's raw bytes.
+void PrintTo(const EnvCase& c, std::ostream* out) {
+  *out << c.variable;
+}
 
 const std::vector<EnvCase>& env_cases() {
   using O = const ConnectionOptions&;

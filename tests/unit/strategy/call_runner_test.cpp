@@ -106,6 +106,12 @@ class FakeCluster {
     serving_[idx(kBlue)] = blue;
     serving_[idx(kGreen)] = green;
   }
+  // The router refuses the next `n` calls to `d` with 456 although it serves `d` (an
+  // inconsistent router).
+  void refuse_next(Deployment d, int n) {
+    std::lock_guard lock(mutex_);
+    refusals_[idx(d)] = n;
+  }
   // Responses from `on` carry `new_strategy: value` ("" = none).
   void announce(Deployment on, std::string value) {
     std::lock_guard lock(mutex_);
@@ -156,7 +162,8 @@ class FakeCluster {
       ++refused_503_;
       throw suspended_error();
     }
-    if (!serving_[idx(route.deployment)]) {
+    if (!serving_[idx(route.deployment)] || refusals_[idx(route.deployment)] > 0) {
+      if (refusals_[idx(route.deployment)] > 0) --refusals_[idx(route.deployment)];
       ++refused_456_;
       throw wrong_deployment_error(route.deployment);
     }
@@ -257,6 +264,7 @@ class FakeCluster {
 
   mutable std::mutex mutex_;
   bool serving_[3] = {false, true, false};
+  int refusals_[3] = {0, 0, 0};
   std::string announcement_[3];
   std::string status_ = "active";
   int polls_left_ = 0;
@@ -880,9 +888,10 @@ TEST_F(CallRunnerTest, AResumeThatFailsIsReported) {
 // However many callers find the cluster suspended, it is resumed once.
 TEST_F(CallRunnerTest, ManyCallersFindingTheClusterSuspendedResumeItOnce) {
   constexpr int kThreads = 32;
-  // After its 503 a caller reads the clock for the resume deadline, then (as a follower)
-  // SingleFlight reads it for the time left: two reads and it is waiting for the leader.
-  ReadWatch watch(2);
+  // After its 503 a caller reads the clock to check its deadline, then for the resume deadline,
+  // then (as a follower) SingleFlight reads it for the time left: three reads and it is waiting
+  // for the leader.
+  ReadWatch watch(3);
   clock.set_on_now([&] { watch.on_now(); });
   std::atomic<bool> all_waiting{false};
   RunnerHooks plain = cluster.hooks(clock);
@@ -1099,6 +1108,117 @@ TEST_F(CallRunnerTest, ARevalidationThatFindsTheDeploymentGoneDetectsAgain) {
   EXPECT_EQ(cluster.auth_log(), (Log{kBlue, kBlue, kGreen}));
   EXPECT_EQ(state->counters().detections.load(), 2u);
   EXPECT_EQ(state->counters().recoveries_456.load(), 1u);
+}
+
+// An inconsistent router refuses some calls to the deployment it serves: a refused call never
+// reached the deployment, so even a fetch is repeated as it is, and nothing is lost.
+TEST_F(CallRunnerTest, ABoundCallTheRouterRefusedIsRepeatedWhileItsDeploymentIsCurrent) {
+  cluster.serve(true, true);
+  auto r = runner();
+  auto q = r->run_bound(call(), 60s);
+  ASSERT_EQ(q.route.deployment, kBlue);
+  cluster.refuse_next(kBlue, 5);
+  const TimePoint start = clock.now();
+  const Reply reply = r->call_bound(q.route, *q.binding, call(), Repeat::kUnsafe, 60s);
+  EXPECT_EQ(reply.served_by, kBlue);
+  EXPECT_LE(clock.now() - start, 2s) << "within the lag window";
+  EXPECT_EQ(state->word().active, kBlue) << "nothing forgotten";
+  state->release(*q.binding);
+}
+
+TEST_F(CallRunnerTest, ARefusedBoundCallOnALeftDeploymentGoesToTheQueryAtOnce) {
+  cluster.serve(true, true);
+  auto r = runner();
+  auto q = r->run_bound(call(), 60s);
+  state->observe_new_strategy(kBlue, "green");  // blue is being left
+  cluster.serve(false, true);
+  const TimePoint start = clock.now();
+  EXPECT_THROW(r->call_bound(q.route, *q.binding, call(), Repeat::kUnsafe, 60s), Error);
+  EXPECT_EQ(clock.now(), start) << "no pause: blue's refusals are real";
+  state->release(*q.binding);
+}
+
+TEST_F(CallRunnerTest, RefusalsBeyondTheLagWindowGoToTheQuery) {
+  cluster.serve(true, true);
+  auto r = runner();
+  auto q = r->run_bound(call(), 60s);
+  cluster.refuse_next(kBlue, 1000);
+  const TimePoint start = clock.now();
+  EXPECT_THROW(r->call_bound(q.route, *q.binding, call(), Repeat::kUnsafe, 60s), Error);
+  EXPECT_LE(clock.now() - start, 2s);
+  EXPECT_GE(clock.now() - start, 1s);
+  state->release(*q.binding);
+}
+
+// A call returns by its deadline whatever the cluster does: here it stays suspended, and the
+// auto-resume timeout (300 s) is longer than the call's deadline (5 s).
+TEST_F(CallRunnerTest, AResumeWaitIsBoundedByTheCallsDeadline) {
+  auto r = runner();
+  connect_on_blue(*r);
+  cluster.suspend();
+  cluster.set_resume_polls(1000000);
+  const TimePoint start = clock.now();
+  EXPECT_THROW(r->run(call(), Repeat::kSafe, 5s), Error);
+  EXPECT_LE(clock.now() - start, 5s);
+}
+
+TEST_F(CallRunnerTest, TransientRetriesStopAtTheDeadline) {
+  auto r = runner();
+  connect_on_blue(*r);
+  cluster.fail_transiently(-1);
+  const TimePoint start = clock.now();
+  EXPECT_THROW(r->run(call(), Repeat::kSafe, 700ms), ConnectionError);
+  EXPECT_LE(clock.now() - start, 700ms);
+}
+
+// Thirty-two threads whose session expired together authenticate once.
+TEST_F(CallRunnerTest, ManyCallersWhoseSessionExpiredAuthenticateOnce) {
+  auto r = runner();
+  connect_on_blue(*r);
+  const int before = cluster.auth_calls(kBlue);
+  cluster.expire_sessions();
+  constexpr int kThreads = 32;
+  std::latch start(kThreads);
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&] {
+      start.arrive_and_wait();
+      try {
+        if (r->run(call(), Repeat::kSafe, 60s).served_by == kBlue) ++ok;
+      } catch (const Error&) {
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), kThreads);
+  // Every caller saw Access denied; the re-authentications overlap into very few (one per
+  // flight; a caller arriving after a flight ended may start another).
+  EXPECT_LE(cluster.auth_calls(kBlue) - before, 4);
+}
+
+// After the cache timeout, the next call revalidates the cached deployment with one call, and
+// E6DATA_STRATEGY_VALIDATION=false turns that off.
+TEST_F(CallRunnerTest, TheCacheTimeoutRevalidatesWithOneCallUnlessValidationIsOff) {
+  RunnerSettings settings;
+  settings.cache_timeout = 60s;
+  auto r = runner(settings);
+  connect_on_blue(*r);
+  const int before = cluster.auth_calls(kBlue);
+  r->run(call(), Repeat::kSafe, 60s);
+  EXPECT_EQ(cluster.auth_calls(kBlue), before) << "fresh: the held session, no call";
+  clock.advance(61s);
+  r->run(call(), Repeat::kSafe, 60s);
+  r->run(call(), Repeat::kSafe, 60s);
+  EXPECT_EQ(cluster.auth_calls(kBlue), before + 1) << "one revalidation per expiry";
+
+  settings.revalidate = false;
+  auto trusting = runner(settings);
+  trusting->route(in(60s));
+  const int held = cluster.auth_calls(kBlue);
+  clock.advance(61s);
+  trusting->run(call(), Repeat::kSafe, 60s);
+  EXPECT_EQ(cluster.auth_calls(kBlue), held);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <ostream>
 #include <random>
 
 #include "e6data/decode.hpp"
@@ -12,6 +13,11 @@
 #include "wire/column_builder.hpp"
 
 namespace e6data {
+// Test names show the type's name, not its raw bytes.
+void PrintTo(VectorType type, std::ostream* out) {
+  *out << to_string(type);
+}
+
 namespace {
 
 using wire::BatchBuilder;
