@@ -71,10 +71,14 @@ class QueryBinding {
 // Riding through a router that accepts an announced deployment late (PROTOCOL.md §6): after the
 // pending deployment answers 456, new work stays on the active one for a short hold that grows
 // with each 456, and the pending deployment is given up only when it has refused for `window`.
+//
+// Short holds on purpose: while new work is held on the active side after the router accepted
+// the new one, that side may finish draining under a query just started there; the hold bounds
+// that window (a retry of the new side costs one refused authentication).
 struct LagPolicy {
   Duration window = std::chrono::seconds(2);
-  Duration first_hold = std::chrono::milliseconds(50);
-  Duration max_hold = std::chrono::milliseconds(400);
+  Duration first_hold = std::chrono::milliseconds(25);
+  Duration max_hold = std::chrono::milliseconds(100);
 };
 
 struct BindingLimits {

@@ -310,12 +310,12 @@ TEST_F(EndpointStateTest, ALaggingRouterHoldsNewWorkOnTheActiveSide) {
   EXPECT_EQ(state.word().active, kBlue) << "the active side is not forgotten";
   EXPECT_EQ(state.word().pending, kGreen) << "nor the announcement";
   EXPECT_EQ(state.counters().lag_holds.load(), 1u);
-  clock.advance(60ms);
-  EXPECT_EQ(state.for_new_work(), kGreen) << "retried after the first hold (50 ms)";
+  clock.advance(30ms);
+  EXPECT_EQ(state.for_new_work(), kGreen) << "retried after the first hold (25 ms)";
   state.on_wrong_deployment(kGreen, g);
-  clock.advance(60ms);
-  EXPECT_EQ(state.for_new_work(), kBlue) << "the second hold is longer (100 ms)";
-  clock.advance(60ms);
+  clock.advance(30ms);
+  EXPECT_EQ(state.for_new_work(), kBlue) << "the second hold is longer (50 ms)";
+  clock.advance(30ms);
   EXPECT_EQ(state.for_new_work(), kGreen);
   // Green answers at last: the switch completes (no query on blue).
   state.note_served(kGreen);
@@ -341,7 +341,7 @@ TEST_F(EndpointStateTest, ARouterAcceptingTheNewSideUpToOneSecondLateNeverLosesT
   }
   EXPECT_EQ(state.word().active, kBlue);
   EXPECT_EQ(state.word().pending, kGreen);
-  EXPECT_LE(to_green, 10) << "bounded retries of the lagging side, not a ping-pong";
+  EXPECT_LE(to_green, 14) << "bounded retries of the lagging side, not a ping-pong";
   state.note_served(kGreen);
   EXPECT_EQ(state.word().active, kGreen);
 }
