@@ -222,17 +222,19 @@ struct Controller::Impl {
   }
 
   // The router starts accepting strategy: pending (SWITCHING); with a flaky fault, it refuses a
-  // fraction of those calls for a while.
+  // fraction of those calls for a while. A flaky router models replicas of which some do not
+  // accept Y yet: X keeps serving and the drain (and its timeout) starts once the window is over.
   void accept_pending_locked() {
     router_accepts_pending = true;
-    if (switch_faults.flaky_fraction > 0 && switch_faults.flaky_window.count() > 0) {
+    const bool flaky = switch_faults.flaky_fraction > 0 && switch_faults.flaky_window.count() > 0;
+    if (flaky) {
       flaky_side = pending;
       flaky_fraction = switch_faults.flaky_fraction;
     }
     reload_locked();
     const auto now = Clock::now();
-    flaky_until = now + switch_faults.flaky_window;
-    drain_deadline = now + switch_drain_timeout;
+    flaky_until = now + (flaky ? switch_faults.flaky_window : std::chrono::milliseconds(0));
+    drain_deadline = flaky_until + switch_drain_timeout;
   }
 
   void stop_flaky_locked() {
@@ -266,6 +268,8 @@ struct Controller::Impl {
             accept_pending_locked();
             log->info("router accepts {} (after the announce lead)", pending);
           }
+        } else if (phase == Phase::kSwitching && flaky_fraction > 0) {
+          // A flaky router (fault injection): not every replica accepts Y yet; no drain.
         } else if (phase == Phase::kSwitching) {
           // A deployment that no longer answers has nothing left to drain.
           bool drained = false;
