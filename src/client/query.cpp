@@ -92,7 +92,7 @@ void Query::release_binding() {
 void Query::forget(bool clear_on_server, strategy::TimePoint deadline) {
   ClearRequest req;
   rpc::CallOptions call_options;
-  strategy::Deployment deployment = strategy::Deployment::kNone;
+  const strategy::Route cleared_route = route_;
   const bool send =
       clear_on_server && !query_id_.empty() && connection_->options.cleanup_timeout.count() > 0;
   if (send) {
@@ -104,7 +104,6 @@ void Query::forget(bool clear_on_server, strategy::TimePoint deadline) {
         std::max(deadline, now + kCleanupSlack),
         now + std::chrono::duration_cast<strategy::Duration>(connection_->options.cleanup_timeout));
     call_options = connection_->call_options(route_, bound, {}, query_id_, engine_ip_);
-    deployment = route_.deployment;
   }
   release_binding();
   {
@@ -120,7 +119,11 @@ void Query::forget(bool clear_on_server, strategy::TimePoint deadline) {
     // Best effort: the server frees the query itself when its session goes; a clear that fails
     // here must not hide the error the caller is about to get.
     try {
-      connection_->runner.observe(deployment, connection_->client.clear(req, call_options));
+      const strategy::TimePoint bound = connection_->runner.clock().now() + call_options.timeout;
+      (void)connection_->runner.call_on(
+          cleared_route,
+          [&](const strategy::Route&) { return connection_->client.clear(req, call_options); },
+          strategy::Repeat::kSafe, bound);
     } catch (const Error&) {
     }
   }
@@ -357,8 +360,10 @@ std::string Query::explain(const QueryOptions& options) {
   const strategy::TimePoint until = deadline(options, false);
   auto& conn = *connection_;
   const auto req = request<ExplainRequest>();
-  const auto res = conn.client.explain(req, call(until, options));
-  conn.runner.observe(route_.deployment, res);
+  const auto res = conn.runner.call_on(
+      route_,
+      [&](const strategy::Route&) { return conn.client.explain(req, call(until, options)); },
+      strategy::Repeat::kSafe, until);
   return res.explain();
 }
 
@@ -368,8 +373,12 @@ ExplainAnalyzeResult Query::explain_analyze(const QueryOptions& options) {
   const strategy::TimePoint until = deadline(options, true);
   auto& conn = *connection_;
   const auto req = request<ExplainAnalyzeRequest>();
-  const auto res = conn.client.explain_analyze(req, call(until, options));
-  conn.runner.observe(route_.deployment, res);
+  const auto res = conn.runner.call_on(
+      route_,
+      [&](const strategy::Route&) {
+        return conn.client.explain_analyze(req, call(until, options));
+      },
+      strategy::Repeat::kSafe, until);
   return {res.explainanalyze(), res.iscached(), res.parsingtime(), res.queueingtime()};
 }
 
@@ -377,7 +386,8 @@ void Query::cancel(const QueryOptions& options) {
   auto& conn = *connection_;
   CancelQueryRequest req;
   rpc::CallOptions c;
-  strategy::Deployment deployment;
+  strategy::Route route;
+  strategy::TimePoint until;
   std::shared_ptr<strategy::QueryBinding> binding;
   {
     std::lock_guard lock(identity_mutex_);
@@ -388,15 +398,17 @@ void Query::cancel(const QueryOptions& options) {
     req.set_engineip(engine_ip_);
     req.set_sessionid(route_.session);
     req.set_queryid(query_id_);
-    c = conn.call_options(route_, conn.deadline_for(options, false), options, query_id_,
-                          engine_ip_);
-    deployment = route_.deployment;
+    until = conn.deadline_for(options, false);
+    c = conn.call_options(route_, until, options, query_id_, engine_ip_);
+    route = route_;
     // A cancelled query runs no more: its binding must not hold back a switch. (Released, not
     // taken: the owning thread may be inside a call that uses it; release is idempotent.)
     binding = binding_;
   }
   if (binding) conn.endpoint->release(*binding);
-  conn.runner.observe(deployment, conn.client.cancel(req, c));
+  (void)conn.runner.call_on(
+      route, [&](const strategy::Route&) { return conn.client.cancel(req, c); },
+      strategy::Repeat::kSafe, until);
 }
 
 void Query::clear(const QueryOptions& options) {
@@ -408,13 +420,18 @@ void Query::clear(const QueryOptions& options) {
   }
   auto& conn = *connection_;
   const auto req = request<ClearRequest>();
-  const auto c = call(deadline(options, false), options);
-  const auto deployment = route_.deployment;
+  const strategy::TimePoint until = deadline(options, false);
+  const auto c = call(until, options);
+  const strategy::Route route = route_;
   // Forget the query first: a failed clear must not leave the cursor pointing at it, nor its
   // binding holding back a switch.
   forget(false, {});
   try {
-    conn.runner.observe(deployment, conn.client.clear(req, c));
+    // Through the runner: a clear the router refused (an inconsistent router) is repeated, or
+    // the query would stay open and hold the next drain of its deployment.
+    (void)conn.runner.call_on(
+        route, [&](const strategy::Route&) { return conn.client.clear(req, c); },
+        strategy::Repeat::kSafe, until);
   } catch (const Error& e) {
     // The query went with its deployment or session: nothing is left to release.
     const auto r = strategy::recovery_for(e);

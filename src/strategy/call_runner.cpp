@@ -14,8 +14,12 @@ std::string name(Deployment d) {
 }
 
 // Attempts of one call that end in 456, Access denied or 503 before it is reported: a second
-// round covers a switch that completes while the first recovery runs.
+// round covers a switch that completes while the first recovery runs. (A 456 gets
+// kRefusalsBeforeForgetting more: see below.)
 constexpr int kMaxRecoveries = 3;
+// A 456 from the only serving deployment is first taken for an inconsistent router (PROTOCOL
+// §6): this many pauses (25 ms, then 50 ms) before the deployment is given up and re-detected.
+constexpr int kRefusalsBeforeForgetting = 2;
 
 }  // namespace
 
@@ -274,14 +278,24 @@ bool CallRunner::recover(const Error& e, const Route& route, Repeat repeat, int 
   if (state_->clock().now() >= deadline) return false;
   auto log = log::get("e6data.strategy");
   switch (recovery_for(e)) {
-    case Recovery::kWrongDeployment:
-      if (attempt > kMaxRecoveries) return false;
+    case Recovery::kWrongDeployment: {
+      if (attempt > kMaxRecoveries + kRefusalsBeforeForgetting) return false;
+      const StrategyWord w = state_->word();
+      if (attempt <= kRefusalsBeforeForgetting && w.active == route.deployment &&
+          w.pending == Deployment::kNone && w.generation == route.generation) {
+        const TimePoint at = state_->clock().now() + std::chrono::milliseconds(25 * attempt);
+        if (at >= deadline) return false;
+        state_->counters().lag_holds.fetch_add(1);
+        state_->clock().sleep_until(at);
+        return true;
+      }
       state_->counters().recoveries_456.fetch_add(1);
       state_->on_wrong_deployment(route.deployment, route.generation);
       forget(route);
       log::event(log, spdlog::level::debug, "456: the deployment is not serving; routing again",
                  {{"strategy", name(route.deployment)}, {"query_id", e.query_id()}});
       return true;
+    }
     case Recovery::kSessionLost:
       if (attempt > kMaxRecoveries) return false;
       state_->counters().reauthentications.fetch_add(1);

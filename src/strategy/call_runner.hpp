@@ -177,9 +177,17 @@ class CallRunner {
   template <typename Call>
   auto call_bound(const Route& route, QueryBinding& binding, Call&& call, Repeat repeat,
                   TimePoint deadline) -> decltype(call(route)) {
+    binding.touch(state_->clock().now());
+    return call_on(route, std::forward<Call>(call), repeat, deadline);
+  }
+
+  // The same for a call of a query whose binding was already released (its result was read to
+  // the end): status, explain, cancel, clear. The refused-call and transient rules apply.
+  template <typename Call>
+  auto call_on(const Route& route, Call&& call, Repeat repeat, TimePoint deadline)
+      -> decltype(call(route)) {
     RefusalRetry refused;
     for (int attempt = 1;; ++attempt) {
-      binding.touch(state_->clock().now());
       try {
         auto response = call(route);
         observe(route.deployment, response);

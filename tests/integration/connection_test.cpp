@@ -101,8 +101,15 @@ std::vector<std::string> hostile_strings(unsigned seed, int count) {
 class HostileParameters : public ConnectorTest,
                           public ::testing::WithParamInterface<const char*> {};
 
+// The dev server reads string literals as SQLite does (ANSI: '' inside quotes); the V1 path
+// writes them for the dialect the connection declares, and refuses backslashes without one.
+ConnectionOptions declared_ansi(ConnectionOptions o) {
+  o.string_literals = "ansi";
+  return o;
+}
+
 TEST_P(HostileParameters, PositionalValuesComeBackUnchanged) {
-  Connection connection(options(GetParam()));
+  Connection connection(declared_ansi(options(GetParam())));
   Cursor cursor = connection.cursor();
   const auto strings = hostile_strings(5, 150);
   for (std::size_t trial = 0; trial < strings.size(); ++trial) {
@@ -123,7 +130,7 @@ TEST_P(HostileParameters, PositionalValuesComeBackUnchanged) {
 }
 
 TEST_P(HostileParameters, NamedValuesComeBackUnchanged) {
-  Connection connection(options(GetParam()));
+  Connection connection(declared_ansi(options(GetParam())));
   Cursor cursor = connection.cursor();
   for (const auto& hostile : hostile_strings(11, 60)) {
     cursor.execute("SELECT :v AS a, :n AS n, :v AS b, CAST(:n AS TEXT) AS c",

@@ -734,9 +734,13 @@ TEST_F(CallRunnerTest, WrongDeploymentRedetectsAndRetries) {
   auto r = runner();
   connect_on_blue(*r);
   cluster.serve(false, true);  // blue drained without an announcement reaching us
+  const TimePoint start = clock.now();
   const Reply reply = r->run(call(), Repeat::kSafe, 60s);
   EXPECT_EQ(reply.served_by, kGreen);
-  EXPECT_EQ(cluster.refused_456(), 1);
+  // The only serving side refused: first taken for an inconsistent router (two short pauses,
+  // 25 + 50 ms), then given up and re-detected.
+  EXPECT_EQ(cluster.refused_456(), 3);
+  EXPECT_EQ(clock.now() - start, 75ms);
   EXPECT_EQ(state->word().active, kGreen);
   EXPECT_EQ(state->counters().recoveries_456.load(), 1u);
   EXPECT_EQ(state->counters().detections.load(), 2u);
@@ -805,7 +809,10 @@ TEST_F(CallRunnerTest, ManyCallersGetting456TogetherCauseOneRedetection) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(failed.load(), 0);
   EXPECT_EQ(on_green.load(), kThreads);
-  EXPECT_EQ(cluster.refused_456(), kThreads);
+  // Each caller pauses on its first refusals (an inconsistent router?) until one of them gives
+  // blue up; the others then route again under the new word.
+  EXPECT_GE(cluster.refused_456(), kThreads);
+  EXPECT_LE(cluster.refused_456(), 3 * kThreads);
   EXPECT_EQ(state->counters().detections.load(), 2u) << "one re-detection";
   EXPECT_EQ(state->counters().detection_probes.load(), 2u);
   EXPECT_EQ(state->word().active, kGreen);
