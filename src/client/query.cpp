@@ -225,9 +225,12 @@ bool Query::judge(const Error& e, QueryStage stage, const char* operation,
   QueryVerdict verdict =
       strategy::judge_failed_query(cause, stage, is_read_, rows_delivered_, reruns_);
   if (verdict == QueryVerdict::kRerun && cancelled_.load()) verdict = QueryVerdict::kReport;
-  // The old query may still exist on the server unless its deployment or session went away.
-  const bool may_exist = cause != FailureCause::kWrongDeployment &&
-                         cause != FailureCause::kSessionLost && cause != FailureCause::kRouter503;
+  // The old query may still exist on the server: after a 456 from an inconsistent router (its
+  // deployment still serves), after Access denied (the deployment may have begun the work), after
+  // a broken connection or a deadline. A clear costs one quick call when it is gone already; a
+  // query left open holds its deployment's next drain. Not after a 503: a suspended cluster
+  // keeps nothing, and the clear would wait for a resume.
+  const bool may_exist = cause != FailureCause::kRouter503;
   forget(may_exist, until);
   if (verdict == QueryVerdict::kRerun) {
     ++reruns_;
