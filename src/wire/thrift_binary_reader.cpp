@@ -3,8 +3,10 @@
 namespace e6data::wire {
 
 // GCC builds an AVX2 clone and a baseline clone of each loop and picks one at load time (ifunc).
-// Other compilers (clang builds the fuzz targets) get the portable loop.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+// Other compilers (clang builds the fuzz targets) get the portable loop. Not under
+// ThreadSanitizer: the ifunc resolver runs during relocation, before TSan's runtime exists, and
+// its instrumented code crashes every program at start-up.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
 #define E6DATA_BULK_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define E6DATA_BULK_CLONES
