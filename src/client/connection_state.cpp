@@ -1,5 +1,7 @@
 #include "client/connection_state.hpp"
 
+#include <utility>
+
 #include "client/logging_setup.hpp"
 #include "log/logger.hpp"
 #include "strategy/cluster_resume.hpp"
@@ -24,7 +26,8 @@ strategy::RunnerSettings settings_from(const ConnectionOptions& o) {
   return s;
 }
 
-const ConnectionOptions& with_logging(const ConnectionOptions& o) {
+// Takes `o` by value and gives it back, so the constructor can move it through.
+ConnectionOptions with_logging(ConnectionOptions o) {
   detail::apply_environment_logging_once();
   return o;
 }
@@ -32,7 +35,7 @@ const ConnectionOptions& with_logging(const ConnectionOptions& o) {
 }  // namespace
 
 ConnectionState::ConnectionState(ConnectionOptions o)
-    : options(with_logging(o)),
+    : options(with_logging(std::move(o))),
       client(options),
       endpoint(strategy::endpoint_state_for(options)),
       runner(endpoint, settings_from(options),
@@ -40,7 +43,31 @@ ConnectionState::ConnectionState(ConnectionOptions o)
                 return authenticate_on(d, deadline);
               },
               [this](strategy::TimePoint deadline) { return resume_cluster(deadline); },
-              [this](strategy::TimePoint deadline) { return cluster_status(deadline); }}) {}
+              [this](strategy::TimePoint deadline) { return cluster_status(deadline); }}),
+      parked(endpoint, [this](const ParkedQuery& q) { clear_parked(q); }) {}
+
+void ConnectionState::clear_parked(const ParkedQuery& q) noexcept {
+  if (closed.load() || options.cleanup_timeout.count() <= 0) return;  // the session is gone
+  try {
+    ClearRequest req;
+    req.set_engineip(q.engine_ip);
+    req.set_sessionid(q.route.session);
+    req.set_queryid(q.query_id);
+    const strategy::TimePoint deadline =
+        runner.clock().now() +
+        std::chrono::duration_cast<strategy::Duration>(options.cleanup_timeout);
+    const auto call = call_options(q.route, deadline, {}, q.query_id, q.engine_ip);
+    (void)runner.call_on(
+        q.route, [&](const strategy::Route&) { return client.clear(req, call); },
+        strategy::Repeat::kSafe, deadline);
+    log::event(log::get("e6data.strategy"), spdlog::level::debug,
+               "cleared a finished query of a kept cursor: a switch away from its deployment "
+               "was announced",
+               {{"query_id", q.query_id},
+                {"strategy", std::string(strategy::to_string(q.route.deployment))}});
+  } catch (...) {  // best effort: the deployment's drain timeout or the session's end frees it
+  }
+}
 
 ConnectionState::~ConnectionState() = default;
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "client/parked_queries.hpp"
 #include "e6data/errors.hpp"
 #include "e6data/options.hpp"
 #include "e6data/query_options.hpp"
@@ -24,6 +25,9 @@ struct ConnectionState {
   std::shared_ptr<strategy::EndpointState> endpoint;
   strategy::CallRunner runner;
   std::atomic<bool> closed{false};
+  // Exhausted queries of kept cursors, cleared off the caller's path when a switch away from
+  // their deployment is announced. Declared after what its clears use, so it stops first.
+  ParkedQueries parked;
 
   // One deadline per call: the caller's QueryOptions::timeout, else the connection's default
   // (grpc.prepare_timeout for calls that may wait for a query to run: prepare, execute, fetches,
@@ -77,6 +81,8 @@ struct ConnectionState {
   std::string cluster_status(strategy::TimePoint deadline);
 
  private:
+  // One best-effort clear of a parked query, bounded by options.cleanup_timeout.
+  void clear_parked(const ParkedQuery& q) noexcept;
   std::string authenticate_on(strategy::Deployment d, strategy::TimePoint deadline);
 };
 

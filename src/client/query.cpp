@@ -27,6 +27,7 @@ Query::Query(std::shared_ptr<ConnectionState> connection, std::string catalog, s
       database_(std::move(database)) {}
 
 Query::~Query() {
+  (void)take_back_parked();
   release_binding();
 }
 
@@ -89,12 +90,31 @@ void Query::release_binding() {
   if (binding) connection_->endpoint->release(*binding);
 }
 
+bool Query::take_back_parked() {
+  if (!parked_) return true;
+  const bool held = connection_->parked.unpark(parked_);
+  parked_.reset();
+  return held;
+}
+
+void Query::require_server_handle(const char* operation) const {
+  if (parked_ && parked_->handed_over()) {
+    throw QueryError(ErrorKind::kStrategyChanged,
+                     std::string("Cursor::") + operation + ": query " + query_id_ +
+                         " was cleared on the server when a switch away from the " +
+                         deployment_name(route_.deployment) +
+                         " deployment was announced (its result had been read to the end, so "
+                         "it no longer held its deployment's drain); run the statement again");
+  }
+}
+
 void Query::forget(bool clear_on_server, strategy::TimePoint deadline) {
   ClearRequest req;
   rpc::CallOptions call_options;
   const strategy::Route cleared_route = route_;
-  const bool send =
-      clear_on_server && !query_id_.empty() && connection_->options.cleanup_timeout.count() > 0;
+  const bool held = take_back_parked();
+  const bool send = clear_on_server && held && !query_id_.empty() &&
+                    connection_->options.cleanup_timeout.count() > 0;
   if (send) {
     req = request<ClearRequest>();
     // Within the call's deadline, or a moment past it when the deadline is what failed; never
@@ -336,8 +356,11 @@ std::optional<Batch> Query::next_batch(const QueryOptions& options) {
     }
     if (batch->is_end_of_results()) {
       exhausted_ = true;
-      // Nothing more runs on the deployment: a pending switch need not wait for clear().
+      // Nothing more runs on the deployment: a pending switch need not wait for clear(). The
+      // server handle stays (status, explain analyze) until the cursor lets go of it, or until a
+      // switch away from the deployment is announced (then it is cleared off this path).
       release_binding();
+      parked_ = conn.parked.park({route_, query_id_, engine_ip_});
       return std::nullopt;
     }
     if (batch->num_rows() > 0) rows_delivered_ = true;
@@ -360,6 +383,7 @@ QueryStatus Query::status(const QueryOptions& options) {
 std::string Query::explain(const QueryOptions& options) {
   if (!unknown_position_.empty()) refuse_unknown_position("explain");
   require_query("explain");
+  require_server_handle("explain");
   const strategy::TimePoint until = deadline(options, false);
   auto& conn = *connection_;
   const auto req = request<ExplainRequest>();
@@ -373,6 +397,7 @@ std::string Query::explain(const QueryOptions& options) {
 ExplainAnalyzeResult Query::explain_analyze(const QueryOptions& options) {
   if (!unknown_position_.empty()) refuse_unknown_position("explain_analyze");
   require_query("explain_analyze");
+  require_server_handle("explain_analyze");
   const strategy::TimePoint until = deadline(options, true);
   auto& conn = *connection_;
   const auto req = request<ExplainAnalyzeRequest>();
@@ -426,9 +451,11 @@ void Query::clear(const QueryOptions& options) {
   const strategy::TimePoint until = deadline(options, false);
   const auto c = call(until, options);
   const strategy::Route route = route_;
+  const bool held = take_back_parked();
   // Forget the query first: a failed clear must not leave the cursor pointing at it, nor its
   // binding holding back a switch.
   forget(false, {});
+  if (!held) return;  // cleared off the caller's path after a switch was announced
   try {
     // Through the runner: a clear the router refused (an inconsistent router) is repeated, or
     // the query would stay open and hold the next drain of its deployment.
@@ -447,6 +474,7 @@ void Query::clear_quietly() noexcept {
   try {
     if (query_id_.empty() || !unknown_position_.empty() || connection_->closed.load() ||
         connection_->options.cleanup_timeout.count() == 0) {
+      (void)take_back_parked();
       release_binding();
       return;
     }

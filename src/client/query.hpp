@@ -89,6 +89,11 @@ class Query {
   void require_query(const char* operation) const;
   void throw_if_cancelled(const char* operation) const;
   void release_binding();
+  // Takes the query back from the parked set: false when it was cleared off the caller's path
+  // (after a switch away from its deployment was announced), so nothing is left to clear.
+  bool take_back_parked();
+  // Refuses a call on a query that was cleared off the caller's path.
+  void require_server_handle(const char* operation) const;
   // Forgets the current query; when `clear_on_server` and it may still exist there, sends a clear
   // bounded by the smaller of `deadline` and the clean-up timeout (errors ignored).
   void forget(bool clear_on_server, strategy::TimePoint deadline);
@@ -118,6 +123,8 @@ class Query {
   std::vector<ColumnInfo> columns_;
   std::int64_t row_count_ = -1;
   bool exhausted_ = true;
+  // Set while the result is read to the end and the server handle kept (see parked_queries.hpp).
+  std::shared_ptr<ParkedQueries::Ticket> parked_;
   // Set after a failure that may have consumed rows: why, for the refusal of later fetches.
   std::string unknown_position_;
 };

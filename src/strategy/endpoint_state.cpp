@@ -142,8 +142,24 @@ void EndpointState::observe_new_strategy(Deployment from, std::string_view annou
                {{"strategy", std::string(to_string(y))},
                 {"transition_type", "pending"},
                 {"endpoint", endpoint_}});
+    if (after.active != Deployment::kNone && after.active != y) {
+      std::lock_guard lock(listeners_mutex_);
+      for (const auto& [id, listener] : listeners_) listener(after.active);
+    }
   }
   maybe_complete_switch();
+}
+
+std::uint64_t EndpointState::add_switch_listener(SwitchListener listener) {
+  std::lock_guard lock(listeners_mutex_);
+  const std::uint64_t id = next_listener_id_++;
+  listeners_.emplace_back(id, std::move(listener));
+  return id;
+}
+
+void EndpointState::remove_switch_listener(std::uint64_t id) {
+  std::lock_guard lock(listeners_mutex_);
+  std::erase_if(listeners_, [id](const auto& entry) { return entry.first == id; });
 }
 
 void EndpointState::on_wrong_deployment(Deployment gone, std::uint32_t seen) {

@@ -15,11 +15,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "e6data/strategy.hpp"
 #include "strategy/clock.hpp"
@@ -150,6 +153,16 @@ class EndpointState {
   std::int64_t bound(Deployment d) const noexcept;
   std::size_t live_bindings() const;
 
+  // --- switch listeners ---
+  // `listener(retiring)` runs when this process observes the announcement of a switch away from
+  // `retiring` (a `new_strategy` naming the other deployment), on the thread that observed it,
+  // after the word changed and outside the word's writers. A listener must return quickly (hand
+  // work to a thread of its own) and must not add or remove listeners.
+  using SwitchListener = std::function<void(Deployment retiring)>;
+  std::uint64_t add_switch_listener(SwitchListener listener);
+  // After this returns, the listener is not running and never runs again.
+  void remove_switch_listener(std::uint64_t id);
+
   // --- single flights ---
   SingleFlight<Deployment>& detection() noexcept { return detection_; }
   SingleFlight<bool>& resume() noexcept { return resume_; }
@@ -199,6 +212,10 @@ class EndpointState {
   mutable std::mutex transition_mutex_;  // guards the two fields below (snapshots only)
   std::string last_transition_;
   TimePoint last_transition_at_{};
+
+  std::mutex listeners_mutex_;  // held while listeners run, so removal waits for a running one
+  std::vector<std::pair<std::uint64_t, SwitchListener>> listeners_;
+  std::uint64_t next_listener_id_ = 1;
 
   SingleFlight<Deployment> detection_;
   SingleFlight<bool> resume_;

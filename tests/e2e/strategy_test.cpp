@@ -138,6 +138,42 @@ TEST_P(StrategyTest, SwitchLetsRunningQueriesFinishWhileNewWorkMovesAtOnce) {
   EXPECT_TRUE(wait_for_phase("STABLE", "green"));
 }
 
+// A cursor that read its whole result and is kept (common in applications) keeps its server
+// handle for status() and explain_analyze(), but must not hold its deployment's drain: when the
+// switch away from it is announced, the connector clears it at once, off the caller's path.
+TEST_P(StrategyTest, KeptCursorWithAFinishedResultDoesNotHoldTheDrain) {
+  Connection connection(options());
+  Cursor kept = connection.cursor();
+  kept.execute(numbers(3000));
+  EXPECT_EQ(count_rows(kept), 3000);
+  EXPECT_NO_THROW((void)kept.explain_analyze()) << "the handle is kept";
+  ASSERT_EQ(connection.strategy().active, "blue");
+
+  const auto announced = std::chrono::steady_clock::now();
+  controller_->switch_to("green", std::chrono::seconds(60), false);
+  // Any call blue answers carries the announcement.
+  EXPECT_EQ(scalar(connection, "SELECT 1"), 1);
+  EXPECT_EQ(connection.strategy().pending, "green");
+  // Blue drains in well under its 60 s timeout: nothing of ours is open there.
+  EXPECT_TRUE(wait_for_phase("STABLE", "green", std::chrono::seconds(20)));
+  EXPECT_LT(std::chrono::steady_clock::now() - announced, std::chrono::seconds(20));
+
+  // The kept cursor says what happened instead of asking a deployment that is gone.
+  EXPECT_TRUE(kept.status().finished);
+  try {
+    (void)kept.explain_analyze();
+    FAIL() << "explain_analyze of a query cleared off the caller's path";
+  } catch (const QueryError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kStrategyChanged);
+    EXPECT_NE(std::string(e.what()).find("was cleared on the server"), std::string::npos)
+        << e.what();
+  }
+  kept.clear();  // nothing left to clear: no call, no error
+  kept.execute("SELECT 6");
+  EXPECT_EQ(std::get<std::int64_t>((*kept.fetchone())[0]), 6);
+  EXPECT_EQ(connection.strategy().counters.lost_queries, 0U);
+}
+
 TEST_P(StrategyTest, CallAfterTheDrainRecoversFrom456) {
   Connection connection(options());
   EXPECT_EQ(scalar(connection, "SELECT 1"), 1);  // a session on blue
