@@ -97,7 +97,7 @@ std::string_view kind_expectation(FieldKind kind) {
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 // clang-format off
 // (One row per field reads best with the accessors lined up under their names.)
-const std::array kFields = std::to_array<OptionField>({
+constexpr std::array kFields = std::to_array<OptionField>({
     {.path = "host", .kind = FieldKind::kText, .env = "E6DATA_HOST", .check = check_host,
      .get = [](const ConnectionOptions& o) -> FieldValue { return o.host; },
      .set = [](ConnectionOptions& o, const FieldValue& v) { o.host = std::get<std::string>(v); }},

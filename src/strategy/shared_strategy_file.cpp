@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <map>
 #include <mutex>
+#include <system_error>
 
 #include "log/logger.hpp"
 
@@ -40,6 +40,11 @@ std::uint64_t key_of(const std::string& endpoint) {
   return h == 0 ? 1 : h;
 }
 
+// errno as text. Not std::strerror: its buffer is shared between threads (glibc: MT-Unsafe).
+std::string errno_text() {
+  return std::generic_category().message(errno);
+}
+
 StrategyCell* fail(const std::string& path, const std::string& why) {
   log::get("e6data.strategy")
       ->warn("strategy shared state {} unusable ({}): keeping the strategy in-process", path, why);
@@ -57,7 +62,7 @@ StrategyCell* shared_strategy_cell(const std::string& name, const std::string& e
   FileLayout* layout = mapped[path];
   if (layout == nullptr) {
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return fail(path, std::strerror(errno));
+    if (fd < 0) return fail(path, errno_text());
     struct stat st {};
     // A file that starts with something other than our magic (or zero, not yet claimed) is not
     // ours: refuse it before changing anything in it.
@@ -76,13 +81,13 @@ StrategyCell* shared_strategy_cell(const std::string& name, const std::string& e
     // creators cannot disturb each other.
     if (::fstat(fd, &st) != 0 || (static_cast<std::size_t>(st.st_size) < sizeof(FileLayout) &&
                                   ::ftruncate(fd, sizeof(FileLayout)) != 0)) {
-      const std::string why = std::strerror(errno);
+      const std::string why = errno_text();
       ::close(fd);
       return fail(path, why);
     }
     void* p = ::mmap(nullptr, sizeof(FileLayout), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     ::close(fd);
-    if (p == MAP_FAILED) return fail(path, std::strerror(errno));
+    if (p == MAP_FAILED) return fail(path, errno_text());
     layout = static_cast<FileLayout*>(p);
     std::uint64_t expected = 0;
     if (!layout->magic.compare_exchange_strong(expected, kMagic) && expected != kMagic) {

@@ -15,6 +15,11 @@ namespace {
 using detail::BoolArray;
 using detail::ColumnData;
 
+// Thrift's `byte` is a signed i8 on the wire: sign-extend it without going through `signed char`.
+std::int64_t thrift_i8(std::uint8_t byte) {
+  return byte < 0x80 ? std::int64_t{byte} : std::int64_t{byte} - 0x100;
+}
+
 // Data union member ids (e6x_vector.thrift `Data`).
 enum Member : int {
   kNoMember = 0,
@@ -174,7 +179,7 @@ void read_member(ThriftBinaryReader& r, int id, Staged& s) {
         case kNullConstantData:
         case kTemporalIntervalConstantData:
           ThriftBinaryReader::expect_field_type(f, TType::kByte, member_name(id));
-          s.int_value = static_cast<std::int8_t>(r.read_byte(member_name(id)));
+          s.int_value = thrift_i8(r.read_byte(member_name(id)));
           break;
         case kNumericDecimalConstantData:
           ThriftBinaryReader::expect_field_type(f, TType::kDouble, member_name(id));
