@@ -12,10 +12,12 @@
 ///   if (auto problems = options.validate(); !problems.empty()) { ... }
 /// \endcode
 ///
-/// Environment values are forgiving (a bad value is reported as a ConfigIssue and replaced:
-/// clamped into range, or the default when unparsable), because a process inherits its
-/// environment from someone else. Values in code and URIs are the caller's own, so they are
-/// checked strictly: from_uri() throws and validate() lists every problem.
+/// Environment values are read loudly: a value out of range is clamped into it with a WARN
+/// naming the variable and the value used; a value that is not of its type (`E6DATA_PORT=abc`)
+/// is a UsageError naming the variable. A caller that passes a list of ConfigIssue gets every
+/// such problem there instead (the value clamped, or the default kept) and decides itself.
+/// Values in code and URIs are the caller's own, so they are checked strictly: from_uri() throws
+/// and validate() lists every problem.
 ///
 /// Thread safety: the types here are plain values; share them read-only or copy them.
 
@@ -295,8 +297,11 @@ struct ConnectionOptions {
 
   /// \brief Defaults overlaid with the `E6DATA_*` variables (see fill_from_env()).
   /// \param env where variables come from
-  /// \param issues receives a ConfigIssue per adjusted or ignored value; may be null
+  /// \param issues receives a ConfigIssue per adjusted or ignored value; when null, adjusted
+  /// values are logged at WARN and unusable ones throw
   /// \return the options
+  /// \throws UsageError naming every variable whose value is not of its type (only when
+  /// `issues` is null)
   static ConnectionOptions from_env(const EnvironmentReader& env = EnvironmentReader::process(),
                                     std::vector<ConfigIssue>* issues = nullptr);
 
@@ -304,13 +309,16 @@ struct ConnectionOptions {
   /// values from code or a URI win over the environment.
   ///
   /// Unset and blank variables are skipped. A value out of range is clamped into it (a warning
-  /// issue); an unparsable one is ignored, leaving the default (an error issue). When both
+  /// issue, or a WARN log line when `issues` is null); an unparsable one is ignored, leaving the
+  /// default (an error issue), or, when `issues` is null, a UsageError naming every such
+  /// variable once all were read. When both
   /// E6DATA_CLUSTER_NAME and E6DATA_CLUSTER_UUID are set, the name wins (a warning if they
   /// differ).
   /// \warning A field set in code to exactly its default value (e.g. `secure = false`) is
   /// indistinguishable from an untouched one, so the environment may still replace it.
   /// \param env where variables come from
   /// \param issues receives a ConfigIssue per adjusted or ignored value; may be null
+  /// \throws UsageError when `issues` is null and a value is not of its type
   void fill_from_env(const EnvironmentReader& env = EnvironmentReader::process(),
                      std::vector<ConfigIssue>* issues = nullptr);
 };

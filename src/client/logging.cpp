@@ -1,9 +1,11 @@
 #include "e6data/logging.hpp"
 
 #include <cstdlib>
+#include <vector>
 
 #include "client/logging_setup.hpp"
 #include "e6data/errors.hpp"
+#include "e6data/options.hpp"
 #include "log/logger.hpp"
 
 namespace e6data {
@@ -32,11 +34,10 @@ void configure_logging(const LoggingOptions& options, bool debug) {
 namespace detail {
 
 LoggingOptions logging_from_environment() {
-  ConnectionOptions o;
-  try {
-    o = ConnectionOptions::from_env();
-  } catch (const Error&) {  // other variables' problems are reported by the connection itself
-  }
+  // Problems of other variables are the program's to report (its own from_env()); collected
+  // here so that they neither throw nor log twice, and the logging variables still apply.
+  std::vector<ConfigIssue> ignored;
+  const ConnectionOptions o = ConnectionOptions::from_env(EnvironmentReader::process(), &ignored);
   LoggingOptions l = o.logging;
   // A per-logger level not set inherits E6DATA_LOG_LEVEL.
   if (std::getenv("E6DATA_LOG_LEVEL") != nullptr) {

@@ -1,6 +1,7 @@
-// ConnectionOptions from E6DATA_* variables: forgiving, because the environment is inherited.
-// Every adjustment becomes a ConfigIssue instead of an exception, and values are quoted in
-// messages (except secrets, which are never shown) so odd bytes cannot forge log lines.
+// ConnectionOptions from E6DATA_* variables. A caller that passes a list of issues gets every
+// adjustment there and decides; without one, an adjusted value is a WARN and an unusable value a
+// UsageError naming the variable. Values are quoted in messages (except secrets, which are never
+// shown) so odd bytes cannot forge log lines.
 
 #include <cstdlib>
 #include <utility>
@@ -9,6 +10,7 @@
 #include "config/value_parsers.hpp"
 #include "e6data/errors.hpp"
 #include "e6data/options.hpp"
+#include "log/logger.hpp"
 
 namespace e6data {
 namespace {
@@ -21,10 +23,37 @@ std::optional<std::string> read_set(const EnvironmentReader& env, std::string_vi
   return value;
 }
 
-void report(std::vector<ConfigIssue>* issues, ConfigIssue::Severity severity,
-            std::string_view variable, std::string message) {
-  if (issues != nullptr) issues->push_back({severity, std::string(variable), std::move(message)});
-}
+// Where problems go: to the caller's list when it gave one (it decides), else out loud: a value
+// that was adjusted is a WARN naming the variable and the value used, and values that could not
+// be used at all are one UsageError at the end, naming every variable.
+class Reporter {
+ public:
+  explicit Reporter(std::vector<ConfigIssue>* issues) : issues_(issues) {}
+
+  void report(ConfigIssue::Severity severity, std::string_view variable, std::string message) {
+    if (issues_ != nullptr) {
+      issues_->push_back({severity, std::string(variable), std::move(message)});
+    } else if (severity == ConfigIssue::Severity::kWarning) {
+      log::event(log::get("e6data"), spdlog::level::warn, message,
+                 {{"variable", std::string(variable)}});
+    } else {
+      errors_.push_back(std::move(message));
+    }
+  }
+
+  bool collecting() const noexcept { return issues_ != nullptr; }
+
+  void throw_if_unusable() const {
+    if (errors_.empty()) return;
+    std::string message = "invalid E6DATA_* environment:";
+    for (const auto& e : errors_) message += "\n  - " + e;
+    throw UsageError(message);
+  }
+
+ private:
+  std::vector<ConfigIssue>* issues_;
+  std::vector<std::string> errors_;
+};
 
 }  // namespace
 
@@ -64,6 +93,7 @@ ConnectionOptions ConnectionOptions::from_env(const EnvironmentReader& env,
 void ConnectionOptions::fill_from_env(const EnvironmentReader& env,
                                       std::vector<ConfigIssue>* issues) {
   using Severity = ConfigIssue::Severity;
+  Reporter reporter(issues);
   const ConnectionOptions defaults;
   for (const config::OptionField& field : config::option_fields()) {
     if (field.env.empty()) continue;
@@ -79,9 +109,9 @@ void ConnectionOptions::fill_from_env(const EnvironmentReader& env,
         variable = field.env_alias;
         text = std::move(alias_text);
       } else if (alias_text && *alias_text != *text) {
-        report(issues, Severity::kWarning, field.env_alias,
-               std::string(field.env_alias) + " is ignored because " + std::string(field.env) +
-                   " is also set, to a different value");
+        reporter.report(Severity::kWarning, field.env_alias,
+                        std::string(field.env_alias) + " is ignored because " +
+                            std::string(field.env) + " is also set, to a different value");
       }
     }
     if (!text) continue;
@@ -94,21 +124,25 @@ void ConnectionOptions::fill_from_env(const EnvironmentReader& env,
         field.set(*this, parsed.value);
         break;
       case config::ParsedField::Status::kClamped:
-        report(
-            issues, Severity::kWarning, variable,
+        reporter.report(
+            Severity::kWarning, variable,
             shown + " " + parsed.problem + "; using " + config::format_value(field, parsed.value));
         field.set(*this, parsed.value);
         break;
       case config::ParsedField::Status::kInvalid:
         // The field still holds its default (see above), so ignoring the value restores it.
-        report(issues, Severity::kError, variable,
-               shown + " " + parsed.problem +
-                   (field.kind == config::FieldKind::kText
-                        ? std::string("; ignoring it")
-                        : "; using the default " + config::format_value(field, default_value)));
+        // With a list of issues the caller decides; without one, this value is an error.
+        reporter.report(
+            Severity::kError, variable,
+            shown + " " + parsed.problem +
+                (!reporter.collecting() ? std::string()
+                 : field.kind == config::FieldKind::kText
+                     ? std::string("; ignoring it")
+                     : "; using the default " + config::format_value(field, default_value)));
         break;
     }
   }
+  reporter.throw_if_unusable();
 }
 
 }  // namespace e6data

@@ -31,6 +31,10 @@ std::optional<std::string> check_header_text(std::string_view value) {
 }
 
 std::optional<std::string> check_host(std::string_view value) {
+  if (value.find("://") != std::string_view::npos) {
+    return "is a URI, not a host name: give only the host here (a whole URI goes to "
+           "ConnectionOptions::from_uri, or as e6data-cli's URI argument)";
+  }
   for (char c : value) {
     if (c <= 0x20 || c == 0x7f) return "contains a space or control character";
     if (std::string_view("/?#@[]").find(c) != std::string_view::npos) {

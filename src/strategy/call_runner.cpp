@@ -118,7 +118,8 @@ Deployment CallRunner::detect(TimePoint deadline) {
             state_->counters().detection_probes.fetch_add(1);
             try {
               authenticate_on(d, limit);
-              log::event(log::get("e6data.strategy"), spdlog::level::info,
+              // DEBUG: the endpoint state logs the outcome (at INFO when it is news).
+              log::event(log::get("e6data.strategy"), spdlog::level::debug,
                          "detected the serving deployment",
                          {{"strategy", name(d)}, {"endpoint", state_->endpoint()}});
               return d;

@@ -269,7 +269,10 @@ void EndpointState::note_transition(Deployment from, Deployment to, std::string_
     last_transition_ = label;
     last_transition_at_ = clock_.now();
   }
-  log::event(strategy_log(), spdlog::level::info,
+  // A detection that finds what the last one found (a new connection to a known endpoint, after
+  // the strategy was forgotten) is routine: DEBUG. The first one, and every change: INFO.
+  const bool news = from != Deployment::kNone || last_detected_.exchange(to) != to;
+  log::event(strategy_log(), news ? spdlog::level::info : spdlog::level::debug,
              "active deployment is " + std::string(to_string(to)) + " (" + std::string(how) + ")",
              {{"strategy", std::string(to_string(to))},
               {"transition_type", std::string(how)},

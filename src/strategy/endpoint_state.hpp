@@ -196,6 +196,7 @@ class EndpointState {
   StrategyCell* cell_;
   std::atomic<std::int64_t> bound_[3]{};  // indexed by Deployment
   std::atomic<Deployment> last_gone_{Deployment::kNone};
+  std::atomic<Deployment> last_detected_{Deployment::kNone};  // what the last detection found
   // Router lag (per process): new work avoids the pending deployment until hold_until_ns_, while
   // the word still has generation hold_generation_. lag_mutex_ orders the writers.
   std::mutex lag_mutex_;

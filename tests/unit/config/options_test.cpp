@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <ostream>
 #include <set>
@@ -17,6 +19,7 @@
 
 #include "config/option_fields.hpp"
 #include "e6data/errors.hpp"
+#include "log/logger.hpp"
 
 namespace e6data {
 namespace {
@@ -355,10 +358,62 @@ TEST(EnvironmentVariable, ClusterNameWinsOverClusterUuid) {
   EXPECT_TRUE(issues.empty());
 }
 
-TEST(EnvironmentVariable, WorksWithoutIssueSink) {
-  const auto options = from_variables({{"E6DATA_PORT", "nope"}, {"E6DATA_HOST", "h"}}, nullptr);
-  EXPECT_EQ(options.port, 80);
+// Without a list of issues the environment is read loudly: a value not of its type is a
+// UsageError naming every such variable (never a secret), not a silent default.
+TEST(EnvironmentVariable, WithoutIssueListAValueNotOfItsTypeIsAUsageError) {
+  try {
+    (void)from_variables({{"E6DATA_PORT", "abc"},
+                          {"E6DATA_SECURE", "maybe"},
+                          {"E6DATA_PASSWORD", "sekrit\x01value"},
+                          {"E6DATA_HOST", "h"}},
+                         nullptr);
+    FAIL() << "E6DATA_PORT=abc was accepted";
+  } catch (const UsageError& e) {
+    const std::string message = e.what();
+    EXPECT_TRUE(contains(message, "E6DATA_PORT=\"abc\"")) << message;
+    EXPECT_TRUE(contains(message, "E6DATA_SECURE")) << message;
+    EXPECT_TRUE(contains(message, "E6DATA_PASSWORD (value hidden)")) << message;
+    EXPECT_FALSE(contains(message, "sekrit")) << message;
+    EXPECT_FALSE(contains(message, "using the default")) << message;
+  }
+  // Valid values pass as before.
+  const auto options = from_variables({{"E6DATA_PORT", "443"}, {"E6DATA_HOST", "h"}}, nullptr);
+  EXPECT_EQ(options.port, 443);
   EXPECT_EQ(options.host, "h");
+}
+
+// ... and a value out of range is clamped with a WARN line naming the variable and the value used.
+TEST(EnvironmentVariable, WithoutIssueListOutOfRangeIsClampedWithAWarning) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("e6data-config-warn-" + std::to_string(::getpid()) + ".log");
+  std::filesystem::remove(path);
+  log::LogOptions to_file;
+  to_file.output = path.string();
+  log::configure(to_file);
+  const auto options = from_variables({{"E6DATA_PORT", "99999"}}, nullptr);
+  log::configure(log::LogOptions{});
+  EXPECT_EQ(options.port, 65535);
+  std::ifstream in(path);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(contains(text, "warn")) << text;
+  EXPECT_TRUE(contains(text, "E6DATA_PORT=\"99999\"")) << text;
+  EXPECT_TRUE(contains(text, "using 65535")) << text;
+  std::filesystem::remove(path);
+}
+
+TEST(EnvironmentVariable, AUriWhereAHostIsExpectedSaysSo) {
+  std::vector<ConfigIssue> issues;
+  const auto options = from_variables({{"E6DATA_HOST", "e6data://me@h.example:443/c"}}, &issues);
+  EXPECT_EQ(options.host, "");
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_TRUE(contains(issues[0].message, "is a URI, not a host name")) << issues[0].message;
+  ConnectionOptions in_code;
+  in_code.host = "grpc://h.example";
+  in_code.username = "u";
+  const auto problems = in_code.validate();
+  EXPECT_TRUE(std::any_of(problems.begin(), problems.end(), [](const std::string& p) {
+    return contains(p, "is a URI");
+  })) << (problems.empty() ? std::string("no problem found") : problems[0]);
 }
 
 // ---------------------------------------------------------------------------------------------

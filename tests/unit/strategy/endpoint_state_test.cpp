@@ -4,10 +4,13 @@
 #include "strategy/endpoint_state.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <latch>
 #include <memory>
 #include <mutex>
@@ -518,6 +521,40 @@ TEST(EndpointStateBindings, BindingsNeverReleasedStayWithinTheCap) {
   EXPECT_EQ(state.live_bindings(), 1000u);
   EXPECT_EQ(state.bound(kBlue), 1000);
   EXPECT_EQ(state.counters().bindings_evicted.load(), 99'000u);
+}
+
+// A detection that finds what the last one found (every new connection to an endpoint whose
+// strategy was forgotten) logs at DEBUG; the first one and every change log at INFO.
+TEST(EndpointStateLogging, RepeatedDetectionOfTheSameDeploymentIsDebug) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("e6data-detect-log-" + std::to_string(::getpid()) + ".log");
+  std::filesystem::remove(path);
+  log::LogOptions to_file;
+  to_file.output = path.string();  // INFO and above
+  log::configure(to_file);
+  FakeClock clock;
+  EndpointState state("h:1", clock, limits());
+  const auto detected_lines = [&] {
+    log::get("e6data.strategy")->flush();
+    std::ifstream in(path);
+    int n = 0;
+    for (std::string line; std::getline(in, line);) {
+      if (line.find("(detected)") != std::string::npos) ++n;
+    }
+    return n;
+  };
+  state.confirm(kBlue);
+  EXPECT_EQ(detected_lines(), 1) << "the first detection";
+  state.reset();
+  state.confirm(kBlue);
+  state.reset();
+  state.confirm(kBlue);
+  EXPECT_EQ(detected_lines(), 1) << "the same answer again is routine";
+  state.reset();
+  state.confirm(kGreen);
+  EXPECT_EQ(detected_lines(), 2) << "a change is news";
+  log::configure(log::LogOptions{});
+  std::filesystem::remove(path);
 }
 
 // ---------------------------------------------------------------------------------------------
