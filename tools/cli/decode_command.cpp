@@ -1,5 +1,8 @@
 #include "decode_command.hpp"
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -29,11 +32,14 @@ std::string read_payload(const std::string& path) {
     buffer << std::cin.rdbuf();
     return buffer.str();
   }
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw std::runtime_error("is a directory");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw std::runtime_error("cannot read " + path);
-  return bytes;
+  if (!in) throw std::runtime_error(std::string("cannot open it: ") + std::strerror(errno));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) throw std::runtime_error("cannot read it");
+  return buffer.str();
 }
 
 void print_batch_table(const Batch& batch) {
@@ -60,9 +66,38 @@ void print_schema_table(const ResultSchema& schema) {
   std::cout << "(row count " << schema.row_count << ", " << schema.columns.size() << " fields)\n";
 }
 
-int run_decode(const DecodeArgs& args) {
+// When a payload fails to decode as what the user said it is, but decodes as the other kind,
+// the mistake is the flag, and the message says so.
+std::string hint_for(const std::string& payload, bool given_as_metadata) {
   try {
-    const std::string payload = read_payload(args.file);
+    if (given_as_metadata) {
+      const Batch batch = decode_result_batch(payload);
+      if (batch.num_columns() == 0) return {};
+      return "; it decodes as a result batch of " + std::to_string(batch.num_columns()) +
+             " columns: drop --metadata";
+    }
+    const ResultSchema schema = decode_result_metadata(payload);
+    if (schema.columns.empty()) return {};
+    return "; it decodes as result metadata of " + std::to_string(schema.columns.size()) +
+           " fields: add --metadata";
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+int run_decode(const DecodeArgs& args) {
+  std::string payload;
+  try {
+    payload = read_payload(args.file);
+  } catch (const std::exception& e) {
+    if (args.json) {
+      std::cout << nlohmann::ordered_json{{"error", e.what()}}.dump() << '\n';
+    } else {
+      std::cerr << "e6data-cli decode: " << args.file << ": " << e.what() << '\n';
+    }
+    return 1;
+  }
+  try {
     if (args.metadata) {
       const ResultSchema schema = decode_result_metadata(payload);
       if (args.json) {
@@ -80,10 +115,11 @@ int run_decode(const DecodeArgs& args) {
     }
     return 0;
   } catch (const std::exception& e) {
+    const std::string message = e.what() + hint_for(payload, args.metadata);
     if (args.json) {
-      std::cout << nlohmann::ordered_json{{"error", e.what()}}.dump() << '\n';
+      std::cout << nlohmann::ordered_json{{"error", message}}.dump() << '\n';
     } else {
-      std::cerr << "e6data-cli decode: " << args.file << ": " << e.what() << '\n';
+      std::cerr << "e6data-cli decode: " << args.file << ": " << message << '\n';
     }
     return 1;
   }
@@ -105,6 +141,13 @@ void add_decode_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--expect-columns", args->expect_columns,
                   "Check the batch against result metadata of N columns")
       ->check(CLI::NonNegativeNumber);
+  cmd->footer(R"(Exit status: 0 decoded, 1 the payload is malformed or unreadable, 2 usage errors.
+
+Examples:
+  e6data-cli decode batch.bin
+  e6data-cli decode --json batch.bin
+  e6data-cli decode --metadata --json metadata.bin
+  e6data-cli decode --expect-columns 3 - < batch.bin)");
   cmd->callback([args, &exit_code] { exit_code = run_decode(*args); });
 }
 
