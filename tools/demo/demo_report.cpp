@@ -4,6 +4,8 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <limits>
 #include <numeric>
@@ -104,6 +106,7 @@ struct PhaseStats {
   std::string name;
   std::uint64_t ok = 0;
   std::uint64_t failed = 0;
+  std::uint64_t interrupted = 0;
   std::vector<double> ok_latencies_ms;
 };
 
@@ -115,7 +118,9 @@ std::vector<PhaseStats> stats_by_phase(const std::vector<QueryRecord>& queries) 
                            [&](const PhaseStats& p) { return p.name == query.phase; });
     if (it == phases.end())
       it = phases.insert(phases.end(), PhaseStats{.name = query.phase, .ok_latencies_ms = {}});
-    if (query.ok) {
+    if (query.interrupted) {
+      ++it->interrupted;
+    } else if (query.ok) {
       ++it->ok;
       it->ok_latencies_ms.push_back((query.end_s - query.start_s) * 1000.0);
     } else {
@@ -125,10 +130,13 @@ std::vector<PhaseStats> stats_by_phase(const std::vector<QueryRecord>& queries) 
   return phases;
 }
 
-std::vector<std::string> row_cells(const PhaseStats& stats) {
-  return {stats.name.empty() ? "(no phase)" : clean_text(stats.name), std::to_string(stats.ok),
-          std::to_string(stats.failed), fixed(percentile(stats.ok_latencies_ms, 50), 1),
-          fixed(percentile(stats.ok_latencies_ms, 99), 1)};
+std::vector<std::string> row_cells(const PhaseStats& stats, bool with_interrupted) {
+  std::vector<std::string> cells{stats.name.empty() ? "(no phase)" : clean_text(stats.name),
+                                 std::to_string(stats.ok), std::to_string(stats.failed)};
+  if (with_interrupted) cells.push_back(std::to_string(stats.interrupted));
+  cells.push_back(fixed(percentile(stats.ok_latencies_ms, 50), 1));
+  cells.push_back(fixed(percentile(stats.ok_latencies_ms, 99), 1));
+  return cells;
 }
 
 // Widths are display widths of the cell contents, without the one-space padding either side.
@@ -169,14 +177,21 @@ std::string wide_row(const NameValue& row, std::size_t inner_width) {
 // ---- SVG --------------------------------------------------------------------------------
 
 constexpr double kSvgWidth = 1000;
-constexpr double kSvgHeight = 360;
+constexpr double kSvgHeight = 410;
 constexpr double kPlotLeft = 64;
 constexpr double kPlotRight = 976;
-constexpr double kPlotTop = 44;
-constexpr double kPlotBottom = 284;
-// Rough advance of one character at font-size 11 in a sans-serif face, for layout only.
-constexpr double kCharWidth = 6.2;
+// The label band: kLabelRows rows of kLabelRowHeight between the title and the plot. Markers
+// are drawn inside the plot only, so no marker can cross a label.
+constexpr double kLabelRowHeight = 13;
+constexpr double kPlotTop = 40 + kLabelRows * kLabelRowHeight + 6;
+constexpr double kPlotBottom = kPlotTop + 220;
+// Rough advance of one character at font-size 11 in a sans-serif face, for layout only: a bit
+// more than the average of DejaVu Sans / Liberation Sans, so that estimates err on the wide side.
+constexpr double kCharWidth = 6.6;
 constexpr std::size_t kMaxEventLabel = 28;
+constexpr double kLabelGap = 6;
+// Events of one kind closer than this share a label: a burst of failures is one label.
+constexpr double kMergePx = 24;
 
 constexpr std::string_view kOkColour = "#264653";
 constexpr std::string_view kFailedColour = "#d62728";
@@ -392,50 +407,95 @@ std::string_view event_colour(const EventRecord& event) {
   return kOtherColour;
 }
 
-void append_events(std::string& out, const std::vector<EventRecord>& events, const Timeline& t) {
-  // Labels go left to right; each takes the highest row where it does not overlap the label
-  // before it, so events a moment apart (an error, then the switch) stay readable.
-  constexpr std::size_t kRows = 4;
-  std::array<double, kRows> row_end;
-  row_end.fill(-std::numeric_limits<double>::infinity());
-  std::vector<std::size_t> order(events.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return clamped_time(events[a].at_s) < clamped_time(events[b].at_s);
+struct LabelGroup {
+  std::size_t first = 0;  // index into the time-sorted events
+  std::size_t count = 0;
+  std::string text;
+};
+
+// Consecutive events of one kind closer than kMergePx share one label: "first (+N more)".
+std::vector<LabelGroup> label_groups(const std::vector<const EventRecord*>& sorted,
+                                     const Timeline& t) {
+  std::vector<LabelGroup> groups;
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    const double x = t.x_px(clamped_time(sorted[i]->at_s));
+    if (!groups.empty()) {
+      const EventRecord& first = *sorted[groups.back().first];
+      if (ascii_lower(first.kind) == ascii_lower(sorted[i]->kind) &&
+          x - t.x_px(clamped_time(first.at_s)) < kMergePx) {
+        ++groups.back().count;
+        continue;
+      }
+    }
+    groups.push_back({i, 1, ""});
+  }
+  for (auto& group : groups) {
+    const EventRecord& first = *sorted[group.first];
+    const std::string text = clean_text(first.label.empty() ? first.kind : first.label);
+    if (group.count == 1) {
+      group.text = truncated(text, kMaxEventLabel);
+    } else {
+      const std::string more = " (+" + std::to_string(group.count - 1) + " more)";
+      group.text = truncated(text, kMaxEventLabel > display_width(more) + 4
+                                       ? kMaxEventLabel - display_width(more)
+                                       : 4) +
+                   more;
+    }
+  }
+  return groups;
+}
+
+// Returns how many labels had no room.
+std::size_t append_events(std::string& out, const std::vector<EventRecord>& events,
+                          const Timeline& t) {
+  std::vector<const EventRecord*> sorted;
+  for (const auto& event : events) sorted.push_back(&event);
+  std::stable_sort(sorted.begin(), sorted.end(), [](const EventRecord* a, const EventRecord* b) {
+    return clamped_time(a->at_s) < clamped_time(b->at_s);
   });
 
   out += "<g class=\"events\">\n";
-  for (const std::size_t index : order) {
-    const EventRecord& event = events[index];
-    const std::string colour(event_colour(event));
-    const double seconds = clamped_time(event.at_s);
-    const double x = t.x_px(seconds);
-    const std::string label =
-        truncated(clean_text(event.label.empty() ? event.kind : event.label), kMaxEventLabel);
-    const double width = static_cast<double>(display_width(label)) * kCharWidth;
-    const bool fits_right = x + 4 + width <= kSvgWidth - 4;
-    const double left = fits_right ? x + 4 : x - 4 - width;
-    std::size_t row = 0;
-    while (row < kRows && row_end[row] + 6 > left) ++row;
-    if (row == kRows) {
-      row = static_cast<std::size_t>(std::min_element(row_end.begin(), row_end.end()) -
-                                     row_end.begin());
-    }
-    row_end[row] = left + width;
+  for (const EventRecord* event : sorted) {
+    const double seconds = clamped_time(event->at_s);
+    const std::string x = px(t.x_px(seconds));
+    const std::string kind_class = xml_escaped(ascii_lower(clean_text(event->kind)));
+    out += "<line class=\"event " + kind_class + "\" x1=\"" + x + "\" y1=\"" + px(kPlotTop) +
+           "\" x2=\"" + x + "\" y2=\"" + px(kPlotBottom) + "\" stroke=\"" +
+           std::string(event_colour(*event)) +
+           "\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"><title>" + xml_escaped(event->kind) +
+           " at " + fixed(seconds, 2) + " s: " + xml_escaped(event->label) + "</title></line>\n";
+  }
 
-    const std::string kind_class = xml_escaped(ascii_lower(clean_text(event.kind)));
-    out += "<line class=\"event " + kind_class + "\" x1=\"" + px(x) + "\" y1=\"" + px(kPlotTop) +
-           "\" x2=\"" + px(x) + "\" y2=\"" + px(kPlotBottom) + "\" stroke=\"" + colour +
-           "\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"><title>" + xml_escaped(event.kind) +
-           " at " + fixed(seconds, 2) + " s: " + xml_escaped(event.label) + "</title></line>\n";
-    // The white halo keeps a label legible where it crosses the query line.
-    out += "<text class=\"event-label\" x=\"" + px(fits_right ? x + 4 : x - 4) + "\" y=\"" +
-           px(kPlotTop + 12 + 13 * static_cast<double>(row)) + "\" fill=\"" + colour +
-           "\" text-anchor=\"" + (fits_right ? "start" : "end") +
-           "\" stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\">" + xml_escaped(label) +
+  // Cluster events are placed before failures: when a moment is too crowded, the label left
+  // out is a failure's (its marker and the red bars still show it), not a switch's.
+  std::vector<LabelGroup> groups = label_groups(sorted, t);
+  std::stable_partition(groups.begin(), groups.end(), [&](const LabelGroup& group) {
+    return ascii_lower(sorted[group.first]->kind) != "error";
+  });
+  std::vector<double> anchors;
+  std::vector<double> widths;
+  for (const auto& group : groups) {
+    anchors.push_back(t.x_px(clamped_time(sorted[group.first]->at_s)));
+    widths.push_back(label_width_px(group.text));
+  }
+  const std::vector<LabelSlot> slots =
+      place_labels(anchors, widths, 4, kSvgWidth - 4, kLabelRows, kLabelGap);
+  std::size_t hidden = 0;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const LabelSlot& slot = slots[g];
+    if (slot.row < 0) {
+      ++hidden;
+      continue;
+    }
+    const EventRecord& event = *sorted[groups[g].first];
+    const double baseline = kPlotTop - 4 - kLabelRowHeight * static_cast<double>(slot.row) - 2;
+    out += "<text class=\"event-label\" x=\"" + px(slot.left) + "\" y=\"" + px(baseline) +
+           "\" fill=\"" + std::string(event_colour(event)) + "\" data-right=\"" + px(slot.right) +
+           "\" data-row=\"" + std::to_string(slot.row) + "\">" + xml_escaped(groups[g].text) +
            "</text>\n";
   }
   out += "</g>\n";
+  return hidden;
 }
 
 void append_legend(std::string& out) {
@@ -497,6 +557,139 @@ std::size_t display_width(std::string_view text) {
   return width;
 }
 
+ServingCounts count_by_serving_deployment(const std::vector<QueryRecord>& queries,
+                                          const std::vector<ServingPeriod>& periods) {
+  ServingCounts counts;
+  for (const auto& query : queries) {
+    std::string_view serving;
+    for (const auto& period : periods) {
+      if (!period.deployment.empty() && period.start_s <= query.start_s &&
+          query.end_s <= period.end_s) {
+        serving = period.deployment;
+        break;
+      }
+    }
+    if (serving == "blue") {
+      ++counts.on_blue;
+    } else if (serving == "green") {
+      ++counts.on_green;
+    } else {
+      ++counts.during_switch;
+    }
+  }
+  return counts;
+}
+
+std::vector<LabelSlot> place_labels(const std::vector<double>& anchors,
+                                    const std::vector<double>& widths, double min_x, double max_x,
+                                    int rows, double gap) {
+  std::vector<LabelSlot> slots;
+  std::vector<std::vector<LabelSlot>> taken(static_cast<std::size_t>(std::max(rows, 0)));
+  for (std::size_t i = 0; i < anchors.size() && i < widths.size(); ++i) {
+    const double width = std::max(0.0, widths[i]);
+    LabelSlot slot;
+    slot.left = anchors[i];
+    slot.right = anchors[i] + width;
+    if (slot.right > max_x) {  // no room to the right: end at the marker instead
+      slot.right = anchors[i];
+      slot.left = anchors[i] - width;
+    }
+    if (slot.left < min_x) {
+      slot.left = min_x;
+      slot.right = min_x + width;
+    }
+    for (std::size_t row = 0; row < taken.size(); ++row) {
+      const bool free = std::none_of(taken[row].begin(), taken[row].end(), [&](const LabelSlot& o) {
+        return slot.left < o.right + gap && o.left < slot.right + gap;
+      });
+      if (free) {
+        slot.row = static_cast<int>(row);
+        taken[row].push_back(slot);
+        break;
+      }
+    }
+    slots.push_back(slot);
+  }
+  return slots;
+}
+
+double label_width_px(std::string_view text) {
+  return std::ceil(static_cast<double>(display_width(text)) * kCharWidth);
+}
+
+namespace {
+
+// `text` cut or padded with spaces to exactly `width` columns (display width, not bytes).
+std::string fit(std::string_view text, std::size_t width, bool right_aligned = false) {
+  std::string cell = clean_text(text);
+  if (display_width(cell) > width) cell = truncated(cell, width);
+  const std::string fill(width - display_width(cell), ' ');
+  return right_aligned ? fill + cell : cell + fill;
+}
+
+std::string whole_seconds(double seconds) {
+  return fixed(std::round(std::max(0.0, seconds)), 0) + "s";
+}
+
+}  // namespace
+
+std::string progress_line(const Progress& p, std::size_t max_width) {
+  // The widths of the time fields follow the planned total only, so they do not change during
+  // a run (the elapsed time has room for ten times the total).
+  const double total = std::isfinite(p.total_s) ? std::max(0.0, p.total_s) : 0.0;
+  const double elapsed = std::isfinite(p.elapsed_s) ? std::max(0.0, p.elapsed_s) : 0.0;
+  const std::size_t elapsed_width = fixed(total * 10, 1).size() + 1;
+  const std::size_t left_width = whole_seconds(total).size();
+  std::string line =
+      fit(fixed(elapsed, 1) + "s", elapsed_width, true) + " / " + whole_seconds(total) + "  ETA " +
+      fit(whole_seconds(total - elapsed), left_width, true) + "  " + fit(p.phase, 15) + "  ok " +
+      fit(std::to_string(p.ok), 7, true) + "  failed " + fit(std::to_string(p.failed), 4, true) +
+      "  " + fit(fixed(p.queries_per_s, 0), 5, true) + " q/s  client " +
+      fit(p.active.empty()    ? "-"
+          : p.pending.empty() ? p.active
+                              : p.active + "→" + p.pending,
+          11);
+  if (max_width > 0 && display_width(line) > max_width) line = truncated(line, max_width);
+  return line;
+}
+
+std::string errors_log(const std::vector<QueryRecord>& queries, double started_unix_s) {
+  std::vector<const QueryRecord*> failed;
+  for (const auto& query : queries) {
+    if (!query.ok && !query.interrupted) failed.push_back(&query);
+  }
+  std::stable_sort(failed.begin(), failed.end(),
+                   [](const QueryRecord* a, const QueryRecord* b) { return a->end_s < b->end_s; });
+  if (failed.empty()) return "no failed queries\n";
+  std::string out = std::to_string(failed.size()) + " failed queries, in the order they ended\n";
+  for (const QueryRecord* query : failed) {
+    const double at = started_unix_s + (std::isfinite(query->end_s) ? query->end_s : 0);
+    const auto whole = static_cast<std::time_t>(std::floor(at));
+    const auto millis = static_cast<int>(std::floor((at - std::floor(at)) * 1000));
+    std::tm utc{};
+    gmtime_r(&whole, &utc);
+    std::array<char, 32> stamp{};
+    std::strftime(stamp.data(), stamp.size(), "%Y-%m-%dT%H:%M:%S", &utc);
+    std::array<char, 8> fraction{};
+    std::snprintf(fraction.data(), fraction.size(), ".%03dZ", std::clamp(millis, 0, 999));
+    out += "\n";
+    out += std::string(stamp.data()) + fraction.data() + "  t=" + fixed(query->end_s, 3) +
+           "s (started " + fixed(query->start_s, 3) + "s)  worker " +
+           std::to_string(query->worker) + "  " + (query->kind.empty() ? "query" : query->kind) +
+           "  phase " + clean_text(query->phase) +
+           "  kind: " + (query->error_kind.empty() ? "unknown" : query->error_kind) + "\n";
+    out += "  query: " + clean_text(query->sql) + "\n";
+    // The full message, each of its lines indented: a block per failure.
+    out += "  error: ";
+    for (const char c : query->error) {
+      out += c;
+      if (c == '\n') out += "         ";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
 std::string summary_table(const std::vector<QueryRecord>& queries, const Counters& counters,
                           double wall_seconds) {
   const std::vector<PhaseStats> phases = stats_by_phase(queries);
@@ -504,14 +697,18 @@ std::string summary_table(const std::vector<QueryRecord>& queries, const Counter
   for (const auto& phase : phases) {
     total.ok += phase.ok;
     total.failed += phase.failed;
+    total.interrupted += phase.interrupted;
     total.ok_latencies_ms.insert(total.ok_latencies_ms.end(), phase.ok_latencies_ms.begin(),
                                  phase.ok_latencies_ms.end());
   }
 
-  const std::vector<std::string> header{"phase", "ok", "failed", "p50 ms", "p99 ms"};
+  // The column appears only when it says something: an uninterrupted run keeps its old shape.
+  const bool with_interrupted = total.interrupted > 0;
+  std::vector<std::string> header{"phase", "ok", "failed", "p50 ms", "p99 ms"};
+  if (with_interrupted) header.insert(header.begin() + 3, "interrupted");
   std::vector<std::vector<std::string>> body;
-  for (const auto& phase : phases) body.push_back(row_cells(phase));
-  const std::vector<std::string> total_cells = row_cells(total);
+  for (const auto& phase : phases) body.push_back(row_cells(phase, with_interrupted));
+  const std::vector<std::string> total_cells = row_cells(total, with_interrupted);
 
   std::vector<NameValue> counter_rows;
   for (const auto& [name, value] : counters.values) {
@@ -578,7 +775,15 @@ std::string timeline_svg(const std::vector<QueryRecord>& queries,
          " s bins</text>\n";
   append_axes(out, timeline);
   append_series(out, timeline);
-  append_events(out, events, timeline);
+  std::string event_svg;
+  const std::size_t hidden = append_events(event_svg, events, timeline);
+  out += event_svg;
+  if (hidden > 0) {
+    out += "<text x=\"" + px(kPlotRight) + "\" y=\"" + px(kSvgHeight - 4) +
+           "\" text-anchor=\"end\" font-size=\"10\" fill=\"#555555\">" + std::to_string(hidden) +
+           (hidden == 1 ? " label" : " labels") +
+           " left out for lack of room (hover the markers)</text>\n";
+  }
   append_legend(out);
   out += "</svg>\n";
   return out;

@@ -87,6 +87,9 @@ void Workload::start(std::chrono::steady_clock::time_point epoch) {
   configure_logging(options_.connection.logging, options_.connection.debug);
   epoch_ = epoch;
   stopping_ = false;
+  cancels_.assign(static_cast<std::size_t>(options_.own_connection_workers +
+                                           options_.shared_connection_workers),
+                  nullptr);
   for (int i = 0; i < options_.own_connection_workers; ++i) {
     connections_.push_back(std::make_unique<Connection>(options_.connection));
   }
@@ -94,24 +97,38 @@ void Workload::start(std::chrono::steady_clock::time_point epoch) {
     connections_.push_back(std::make_unique<Connection>(options_.connection));
   }
   std::uint32_t seed = options_.seed;
+  int worker = 0;
   for (int i = 0; i < options_.own_connection_workers; ++i) {
-    threads_.emplace_back([this, i, s = seed++] { run_worker(*connections_[i], s); });
+    threads_.emplace_back(
+        [this, i, s = seed++, w = worker++] { run_worker(*connections_[i], s, w); });
   }
   for (int i = 0; i < options_.shared_connection_workers; ++i) {
-    threads_.emplace_back([this, s = seed++] { run_worker(*connections_.back(), s); });
+    threads_.emplace_back(
+        [this, s = seed++, w = worker++] { run_worker(*connections_.back(), s, w); });
   }
 }
 
 bool Workload::pause(std::chrono::milliseconds limit) {
   std::unique_lock lock(mutex_);
   paused_ = true;
-  return changed_.wait_for(lock, limit, [this] { return running_ == 0; });
+  // An interrupt ends the wait too: its cancelled queries end soon, and no new one starts.
+  return changed_.wait_for(lock, limit, [this] { return running_ == 0 || stopping_; });
 }
 
 void Workload::resume() {
   std::lock_guard lock(mutex_);
   paused_ = false;
   changed_.notify_all();
+}
+
+void Workload::interrupt() {
+  std::lock_guard lock(mutex_);
+  stopping_ = true;
+  paused_ = false;
+  changed_.notify_all();
+  for (const auto& cancel : cancels_) {
+    if (cancel) cancel->cancel();
+  }
 }
 
 void Workload::stop() {
@@ -125,19 +142,27 @@ void Workload::stop() {
   threads_.clear();
 }
 
-void Workload::run_worker(Connection& connection, std::uint32_t seed) {
+void Workload::run_worker(Connection& connection, std::uint32_t seed, int worker) {
   std::mt19937 rng(seed);
+  const auto slot = static_cast<std::size_t>(worker);
   while (!stopping_) {
     const bool is_long = options_.long_every > 0 && rng() % options_.long_every == 0;
     const int customer = static_cast<int>(rng() % kCustomers) + 1;
     QueryRecord r;
     r.kind = is_long ? "long" : "short";
+    r.worker = worker;
+    r.sql = is_long ? long_query(options_.long_rows) : short_query(customer);
+    QueryOptions call;
+    call.cancel = std::make_shared<CancellationToken>();
     {
+      // Checked and registered under one lock: interrupt() either sees this query's token or
+      // this worker sees stopping_.
       std::unique_lock lock(mutex_);
       changed_.wait(lock, [this] { return !paused_ || stopping_; });
       if (stopping_) break;
       ++running_;
       r.phase = phase_;
+      cancels_[slot] = call.cancel;
     }
     const auto started = std::chrono::steady_clock::now();
     r.start_s = std::chrono::duration<double>(started - epoch_).count();
@@ -147,11 +172,11 @@ void Workload::run_worker(Connection& connection, std::uint32_t seed) {
     try {
       Cursor cursor = connection.cursor();
       if (is_long) {
-        cursor.execute(long_query(options_.long_rows));
+        cursor.execute(r.sql, call);
         std::int64_t rows = 0;
         std::int64_t sum = 0;
         std::int64_t triple_sum = 0;
-        while (auto batch = cursor.next_batch()) {
+        while (auto batch = cursor.next_batch(call)) {
           const auto i = batch->column(0);
           const auto t = batch->column(1);
           for (std::int64_t k = 0; k < batch->num_rows(); ++k) {
@@ -164,8 +189,8 @@ void Workload::run_worker(Connection& connection, std::uint32_t seed) {
         wrong = rows != n || sum != n * (n + 1) / 2 || triple_sum != 3 * sum;
         if (wrong) failure = "wrong result: long query rows=" + std::to_string(rows);
       } else {
-        cursor.execute(short_query(customer));
-        const auto row = cursor.fetchone();
+        cursor.execute(r.sql, call);
+        const auto row = cursor.fetchone(call);
         const Expected& e = expected_[static_cast<std::size_t>(customer - 1)];
         wrong = !row || std::get<std::int64_t>((*row)[0]) != e.count ||
                 std::get<std::int64_t>((*row)[1]) != e.sum;
@@ -173,13 +198,19 @@ void Workload::run_worker(Connection& connection, std::uint32_t seed) {
       }
     } catch (const Error& e) {
       allowed = is_allowed_failure(e);
-      failure = std::string(to_string(e.kind())) + ": " + e.what();
+      r.error_kind = to_string(e.kind());
+      failure = r.error_kind + ": " + e.what();
     } catch (const std::exception& e) {
+      r.error_kind = "untyped exception";
       failure = std::string("untyped exception: ") + e.what();
     }
+    if (wrong) r.error_kind = "wrong result";
     r.end_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_).count();
+    // A query the demo itself cancelled was abandoned, not failed; a wrong result stays wrong.
+    r.interrupted = !failure.empty() && !wrong && call.cancel->is_cancelled();
     r.ok = failure.empty();
     r.error = failure;
+    if (r.interrupted) failure.clear();
     record(std::move(r), failure, allowed, wrong);
   }
 }
@@ -187,8 +218,11 @@ void Workload::run_worker(Connection& connection, std::uint32_t seed) {
 void Workload::record(QueryRecord r, const std::string& failure, bool allowed, bool wrong) {
   std::lock_guard lock(mutex_);
   --running_;
+  if (r.worker >= 0) cancels_[static_cast<std::size_t>(r.worker)].reset();
   changed_.notify_all();
-  if (failure.empty()) {
+  if (r.interrupted) {
+    ++totals_.interrupted;
+  } else if (failure.empty()) {
     ++totals_.ok;
   } else {
     ++totals_.failed;

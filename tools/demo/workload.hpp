@@ -45,6 +45,11 @@ class Workload {
   void start(std::chrono::steady_clock::time_point epoch);
   // Stops the workers (each finishes its current query) and joins them.
   void stop();
+  // Asks the workers to stop now, from any thread, without waiting: no new query starts and the
+  // running ones are cancelled (QueryOptions::cancel). A query that ends in an error because of
+  // this is recorded as interrupted, not failed; one that completes anyway counts as ok. Call
+  // stop() afterwards to join the workers.
+  void interrupt();
   // The label given to queries that start from now on.
   void set_phase(std::string phase);
   // Holds new queries back and waits (up to `limit`) until none is running: the cluster goes
@@ -55,9 +60,10 @@ class Workload {
 
   struct Totals {
     std::uint64_t ok = 0;
-    std::uint64_t failed = 0;   // every failure, allowed ones included
-    std::uint64_t allowed = 0;  // failures the zero-downtime rules must report
-    std::uint64_t wrong = 0;    // results that did not match SQLite
+    std::uint64_t failed = 0;       // every failure, allowed ones included
+    std::uint64_t allowed = 0;      // failures the zero-downtime rules must report
+    std::uint64_t wrong = 0;        // results that did not match SQLite
+    std::uint64_t interrupted = 0;  // abandoned by interrupt(): neither ok nor failed
   };
   Totals totals() const;
   std::vector<QueryRecord> records() const;
@@ -71,7 +77,7 @@ class Workload {
     std::int64_t count;
     std::int64_t sum;
   };
-  void run_worker(Connection& connection, std::uint32_t seed);
+  void run_worker(Connection& connection, std::uint32_t seed, int worker);
   void record(QueryRecord r, const std::string& failure, bool allowed, bool wrong);
 
   WorkloadOptions options_;
@@ -85,6 +91,8 @@ class Workload {
   std::vector<std::thread> threads_;
   mutable std::mutex mutex_;  // guards everything below
   std::string phase_;
+  // The running query's cancellation, per worker (empty between queries): interrupt() cancels.
+  std::vector<std::shared_ptr<CancellationToken>> cancels_;
   std::vector<QueryRecord> records_;
   std::map<std::string, std::uint64_t> failures_;
   Totals totals_;

@@ -1,5 +1,6 @@
-// The demo's report: percentiles, the summary table's layout and totals, and the SVG timeline's
-// well-formedness, escaping and markers. No network, no clock: records are made up here.
+// The demo's report: percentiles, the summary table's layout and totals, the counters that add
+// up, the progress line, errors.log, and the SVG timeline's well-formedness, escaping, markers
+// and label placement. No network, no clock: records are made up here.
 #include "demo/demo_report.hpp"
 
 #include <gtest/gtest.h>
@@ -8,6 +9,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
+#include <map>
+#include <random>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -21,7 +25,21 @@ namespace {
 // ---- helpers ----------------------------------------------------------------------------
 
 QueryRecord query(double start_s, double end_s, bool ok, std::string phase) {
-  return {start_s, end_s, ok, std::move(phase), ok ? "" : "UNAVAILABLE", "short"};
+  QueryRecord r;
+  r.start_s = start_s;
+  r.end_s = end_s;
+  r.ok = ok;
+  r.phase = std::move(phase);
+  r.error = ok ? "" : "UNAVAILABLE";
+  r.kind = "short";
+  return r;
+}
+
+QueryRecord interrupted_query(double start_s, double end_s, std::string phase) {
+  QueryRecord r = query(start_s, end_s, false, std::move(phase));
+  r.interrupted = true;
+  r.error = "cancelled: the call was cancelled";
+  return r;
 }
 
 // Counted independently of display_width(): every byte that is not a UTF-8 continuation.
@@ -380,7 +398,7 @@ TEST(TimelineSvg, IsWellFormedXml) {
   const std::string svg = timeline_svg(s.queries, s.events, s.wall_s);
   EXPECT_EQ(xml_problem(svg), "");
   EXPECT_TRUE(svg.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg "));
-  EXPECT_NE(svg.find("width=\"1000.0\" height=\"360.0\""), std::string::npos);
+  EXPECT_NE(svg.find("width=\"1000.0\" height=\"410.0\""), std::string::npos);
   EXPECT_NE(svg.find("<polyline class=\"ok\""), std::string::npos);
   EXPECT_NE(svg.find("class=\"legend\""), std::string::npos);
   EXPECT_NE(svg.find("font-weight=\"bold\">Blue-green demo"), std::string::npos);
@@ -413,7 +431,7 @@ TEST(TimelineSvg, EscapesLabels) {
   EXPECT_NE(svg.find(">x&apos;y</text>"), std::string::npos) << svg;
 }
 
-TEST(TimelineSvg, OneMarkerAndLabelPerEvent) {
+TEST(TimelineSvg, OneMarkerPerEventAndOneLabelPerGroup) {
   Scenario s = sample_scenario();
   // Events at the same instant, before the start, at NaN and of unknown kind still count.
   s.events.push_back({10, "switch", "blue→green again"});
@@ -423,7 +441,9 @@ TEST(TimelineSvg, OneMarkerAndLabelPerEvent) {
   const std::string svg = timeline_svg(s.queries, s.events, s.wall_s);
   EXPECT_EQ(xml_problem(svg), "");
   EXPECT_EQ(occurrences(svg, "<line class=\"event "), s.events.size());
-  EXPECT_EQ(occurrences(svg, "<text class=\"event-label\""), s.events.size());
+  // The two switches at 10 s share a label; every other event has its own.
+  EXPECT_EQ(occurrences(svg, "<text class=\"event-label\""), s.events.size() - 1) << svg;
+  EXPECT_NE(svg.find(">blue→green (+1 more)</text>"), std::string::npos) << svg;
   EXPECT_EQ(occurrences(svg, "<line class=\"event switch\""), 3u);
   EXPECT_EQ(svg.find("nan"), std::string::npos);
   EXPECT_NE(svg.find("…</text>"), std::string::npos);  // the long label is cut
@@ -490,6 +510,323 @@ TEST(TimelineSvg, EmptyWorkload) {
   }
 }
 
+// ---- label placement --------------------------------------------------------------------
+
+TEST(PlaceLabels, ALabelStartsAtItsMarker) {
+  const auto slots = place_labels({100}, {50}, 4, 996, 4, 6);
+  ASSERT_EQ(slots.size(), 1u);
+  EXPECT_DOUBLE_EQ(slots[0].left, 100);
+  EXPECT_DOUBLE_EQ(slots[0].right, 150);
+  EXPECT_EQ(slots[0].row, 0);
+}
+
+TEST(PlaceLabels, ALabelEndsAtItsMarkerWhenThereIsNoRoomToTheRight) {
+  const auto slots = place_labels({980}, {50}, 4, 996, 4, 6);
+  EXPECT_DOUBLE_EQ(slots[0].left, 930);
+  EXPECT_DOUBLE_EQ(slots[0].right, 980);
+}
+
+TEST(PlaceLabels, CloseLabelsStaggerIntoRowsAndFarOnesShareTheFirst) {
+  const auto slots = place_labels({100, 120, 140, 200}, {50, 50, 50, 50}, 4, 996, 4, 6);
+  EXPECT_EQ(slots[0].row, 0);
+  EXPECT_EQ(slots[1].row, 1);
+  EXPECT_EQ(slots[2].row, 2);
+  EXPECT_EQ(slots[3].row, 0);  // 200 is past 150 plus the gap
+}
+
+TEST(PlaceLabels, KeepsTheGapBetweenNeighbours) {
+  EXPECT_EQ(place_labels({100, 155}, {50, 50}, 4, 996, 4, 6)[1].row, 1);  // 5 px apart: too close
+  EXPECT_EQ(place_labels({100, 156}, {50, 50}, 4, 996, 4, 6)[1].row, 0);
+}
+
+TEST(PlaceLabels, ALabelWithoutAFreeRowIsLeftOut) {
+  const auto slots = place_labels({300, 300, 300, 300, 300}, {40, 40, 40, 40, 40}, 4, 996, 4, 6);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(slots[static_cast<std::size_t>(i)].row, i);
+  EXPECT_EQ(slots[4].row, -1);
+}
+
+TEST(PlaceLabels, RandomLabelsNeverOverlapInARow) {
+  std::mt19937 rng(42);
+  std::uniform_real_distribution<double> x(0, 1000);
+  std::uniform_real_distribution<double> w(10, 190);
+  for (int round = 0; round < 50; ++round) {
+    std::vector<double> anchors(60);
+    std::vector<double> widths(60);
+    for (auto& a : anchors) a = x(rng);
+    for (auto& v : widths) v = w(rng);
+    const auto slots = place_labels(anchors, widths, 4, 996, 4, 6);
+    ASSERT_EQ(slots.size(), anchors.size());
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      if (slots[i].row < 0) continue;
+      EXPECT_NEAR(slots[i].right - slots[i].left, widths[i], 1e-9);
+      EXPECT_GE(slots[i].left, 4 - 1e-9);
+      EXPECT_TRUE(slots[i].left == anchors[i] || slots[i].right == anchors[i] || slots[i].left == 4)
+          << "label " << i << " is not at its marker";
+      for (std::size_t j = 0; j < i; ++j) {
+        if (slots[j].row != slots[i].row) continue;
+        EXPECT_TRUE(slots[i].left >= slots[j].right + 6 || slots[j].left >= slots[i].right + 6)
+            << "labels " << j << " and " << i << " overlap in row " << slots[i].row;
+      }
+    }
+  }
+}
+
+TEST(LabelWidth, GrowsWithDisplayWidthNotBytes) {
+  EXPECT_DOUBLE_EQ(label_width_px("blue→green"), label_width_px("blue->gree"));
+  EXPECT_GE(label_width_px("blue→green"), 10 * 6.0);  // at least an average glyph per column
+}
+
+// A label or a marker of an SVG timeline, as drawn.
+struct Box {
+  double left, right, top, bottom;
+  std::string text;
+};
+
+double attribute(const std::string& element, const std::string& name) {
+  const std::string key = " " + name + "=\"";
+  const auto at = element.find(key);
+  if (at == std::string::npos) return NAN;
+  return std::stod(element.substr(at + key.size()));
+}
+
+std::string unescaped(std::string text) {
+  for (const auto& [entity, raw] : std::vector<std::pair<std::string, std::string>>{
+           {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&amp;", "&"}}) {
+    for (auto at = text.find(entity); at != std::string::npos; at = text.find(entity, at + 1)) {
+      text.replace(at, entity.size(), raw);
+    }
+  }
+  return text;
+}
+
+// Labels: from x to data-right; from the cap height of an 11 px sans-serif face (about 8 px)
+// plus a pixel above the baseline, to the descenders (about 3 px) below it.
+std::vector<Box> label_boxes(const std::string& svg) {
+  std::vector<Box> boxes;
+  for (auto at = svg.find("<text class=\"event-label\""); at != std::string::npos;
+       at = svg.find("<text class=\"event-label\"", at + 1)) {
+    const std::string element = svg.substr(at, svg.find("</text>", at) - at);
+    const double y = attribute(element, "y");
+    boxes.push_back({attribute(element, "x"), attribute(element, "data-right"), y - 9, y + 3,
+                     unescaped(element.substr(element.find('>') + 1))});
+  }
+  return boxes;
+}
+
+std::vector<Box> marker_lines(const std::string& svg) {
+  std::vector<Box> lines;
+  for (auto at = svg.find("<line class=\"event "); at != std::string::npos;
+       at = svg.find("<line class=\"event ", at + 1)) {
+    const std::string element = svg.substr(at, svg.find('>', at) - at);
+    const double x = attribute(element, "x1");
+    lines.push_back({x, x, attribute(element, "y1"), attribute(element, "y2"), ""});
+  }
+  return lines;
+}
+
+bool intersect(const Box& a, const Box& b) {
+  return a.left <= b.right && b.left <= a.right && a.top < b.bottom && b.top < a.bottom;
+}
+
+void expect_no_collision(const std::string& svg) {
+  const auto labels = label_boxes(svg);
+  const auto markers = marker_lines(svg);
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    EXPECT_GE(labels[i].right - labels[i].left, label_width_px(labels[i].text) - 1e-9);
+    EXPECT_GE(labels[i].left, 0);
+    EXPECT_LE(labels[i].right, 1000);
+    for (std::size_t j = 0; j < i; ++j) {
+      EXPECT_FALSE(intersect(labels[i], labels[j]))
+          << "label '" << labels[i].text << "' overlaps '" << labels[j].text << "'";
+    }
+    for (const auto& marker : markers) {
+      EXPECT_FALSE(intersect(labels[i], marker))
+          << "a marker at x=" << marker.left << " crosses label '" << labels[i].text << "'";
+    }
+  }
+}
+
+// The run the issue describes: a burst of failures right at a switch, then a suspend and a resume
+// a moment later; before, their labels were drawn over each other and over the next markers.
+TEST(TimelineSvg, LabelsCollideWithNeitherLabelsNorMarkers) {
+  Scenario s = sample_scenario();
+  for (int i = 0; i < 10; ++i) {
+    s.events.push_back(
+        {10.05 + 0.08 * i, "error",
+         "connection error: failed to connect to all addresses " + std::to_string(i)});
+  }
+  s.events.push_back({11, "suspend", "suspend"});
+  s.events.push_back({11.4, "resume", "auto-resumed"});
+  s.events.push_back({11.6, "switch", "green→blue"});
+  const std::string svg = timeline_svg(s.queries, s.events, s.wall_s);
+  EXPECT_EQ(xml_problem(svg), "");
+  EXPECT_EQ(occurrences(svg, "<line class=\"event "), s.events.size());
+  expect_no_collision(svg);
+  // The burst of ten failures is one label.
+  EXPECT_NE(svg.find("(+9 more)</text>"), std::string::npos) << svg;
+  EXPECT_EQ(svg.find("labels left out"), std::string::npos) << svg;
+}
+
+TEST(TimelineSvg, TooManyLabelsAreLeftOutAndCounted) {
+  std::vector<EventRecord> events;
+  const char* kinds[] = {"switch", "suspend", "resume", "error"};
+  for (int i = 0; i < 60; ++i) {
+    events.push_back({0.5 * i, kinds[i % 4], "event number " + std::to_string(i)});
+  }
+  const std::string svg = timeline_svg({}, events, 30);
+  EXPECT_EQ(xml_problem(svg), "");
+  EXPECT_EQ(occurrences(svg, "<line class=\"event "), events.size());
+  expect_no_collision(svg);
+  const std::size_t shown = occurrences(svg, "<text class=\"event-label\"");
+  EXPECT_LT(shown, events.size());
+  EXPECT_NE(svg.find(">" + std::to_string(events.size() - shown) + " labels left out"),
+            std::string::npos)
+      << svg;
+}
+
+TEST(TimelineSvg, ACrowdedMomentLeavesOutAFailureLabelNotASwitch) {
+  const std::vector<EventRecord> events{
+      {10.0, "error", "lost"},     {10.1, "switch", "blue→green"}, {10.2, "suspend", "suspend"},
+      {10.3, "resume", "resumed"}, {10.4, "switch", "green→blue"}, {10.5, "interrupt", "SIGINT"}};
+  const std::string svg = timeline_svg({}, events, 30);
+  expect_no_collision(svg);
+  for (const char* label : {">blue→green<", ">suspend<", ">resumed<", ">green→blue<", ">SIGINT<"}) {
+    EXPECT_NE(svg.find(label), std::string::npos) << label << " missing:\n" << svg;
+  }
+  EXPECT_EQ(svg.find(">lost<"), std::string::npos) << svg;
+  EXPECT_NE(svg.find(">1 label left out"), std::string::npos) << svg;
+}
+
+TEST(TimelineSvg, SampleRunHasNoCollision) {
+  const Scenario s = sample_scenario();
+  expect_no_collision(timeline_svg(s.queries, s.events, s.wall_s));
+}
+
+// ---- counters that add up ---------------------------------------------------------------
+
+std::vector<ServingPeriod> sample_periods() {
+  constexpr double kOpen = std::numeric_limits<double>::infinity();
+  return {{0, 10, "blue"}, {10, 12, ""}, {12, 20, "green"}, {20, 22, ""}, {22, kOpen, "blue"}};
+}
+
+TEST(CountByServingDeployment, WholeQueriesOnOneSideCountOnIt) {
+  const std::vector<QueryRecord> queries{
+      query(1, 2, true, "blue"),           // blue
+      query(9.5, 10.5, true, "blue"),      // spans the start of a switch
+      query(10.5, 11, true, "b→g"),        // inside the switch
+      query(11.9, 12.5, false, "b→g"),     // spans its end
+      query(13, 14, true, "green"),        // green
+      query(19, 23, true, "green"),        // spans a whole switch
+      query(23, 25, true, "blue"),         // blue again
+      interrupted_query(24, 30, "blue")};  // interrupted queries count like the others
+  const ServingCounts counts = count_by_serving_deployment(queries, sample_periods());
+  EXPECT_EQ(counts.on_blue, 3u);
+  EXPECT_EQ(counts.on_green, 1u);
+  EXPECT_EQ(counts.during_switch, 4u);
+}
+
+TEST(CountByServingDeployment, AlwaysAddsUpToTheTotal) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<double> start(-1, 30);
+  std::uniform_real_distribution<double> length(0, 3);
+  std::vector<QueryRecord> queries;
+  for (int i = 0; i < 500; ++i) {
+    const double s = start(rng);
+    queries.push_back(query(s, s + length(rng), i % 5 != 0, "p"));
+  }
+  queries.push_back(query(NAN, NAN, true, "p"));
+  const ServingCounts counts = count_by_serving_deployment(queries, sample_periods());
+  EXPECT_EQ(counts.on_blue + counts.on_green + counts.during_switch, queries.size());
+  const ServingCounts none = count_by_serving_deployment(queries, {});
+  EXPECT_EQ(none.during_switch, queries.size());
+}
+
+TEST(SummaryTable, InterruptedQueriesHaveAColumnOfTheirOwn) {
+  std::vector<QueryRecord> queries = small_workload();
+  queries.push_back(interrupted_query(3.2, 3.3, "green"));
+  queries.push_back(interrupted_query(3.2, 3.4, "green"));
+  const std::string table = summary_table(queries, {}, 10);
+  EXPECT_EQ(row_starting(table, "phase"),
+            (std::vector<std::string>{"phase", "ok", "failed", "interrupted", "p50 ms", "p99 ms"}))
+      << table;
+  EXPECT_EQ(row_starting(table, "green"),
+            (std::vector<std::string>{"green", "2", "0", "2", "55.0", "59.9"}))
+      << table;
+  EXPECT_EQ(row_starting(table, "total"),
+            (std::vector<std::string>{"total", "6", "3", "2", "35.0", "59.5"}))
+      << table;
+  const auto lines = lines_of(table);
+  for (const auto& line : lines) EXPECT_EQ(code_points(line), code_points(lines.front())) << line;
+}
+
+TEST(SummaryTable, NoInterruptedColumnWhenNothingWasInterrupted) {
+  EXPECT_EQ(summary_table(small_workload(), {}, 10).find("interrupted"), std::string::npos);
+}
+
+// ---- progress line ----------------------------------------------------------------------
+
+TEST(ProgressLine, KeepsItsWidthWhateverThePhase) {
+  std::size_t width = 0;
+  for (const std::string phase :
+       {"blue", "blue→green", "green→blue", "suspended", "green (resumed)", "idle"}) {
+    for (const double elapsed : {0.0, 0.1, 9.9, 10.0, 41.9, 42.0, 55.5}) {
+      Progress p{elapsed, 42, phase, 12345, 7, 250.4, "blue", phase == "blue→green" ? "green" : ""};
+      const std::string line = progress_line(p, 0);
+      if (width == 0) width = display_width(line);
+      EXPECT_EQ(display_width(line), width) << "[" << line << "]";
+    }
+  }
+}
+
+TEST(ProgressLine, ShowsElapsedTotalAndTimeLeft) {
+  const std::string line = progress_line({12.3, 42, "blue→green", 10, 0, 99, "blue", "green"}, 0);
+  EXPECT_NE(line.find("12.3s / 42s"), std::string::npos) << line;
+  EXPECT_NE(line.find("ETA 30s"), std::string::npos) << line;
+  EXPECT_NE(line.find("client blue→green"), std::string::npos) << line;
+  const std::string late = progress_line({50, 42, "blue", 10, 0, 99, "blue", ""}, 0);
+  EXPECT_NE(late.find("ETA  0s"), std::string::npos) << late;
+}
+
+TEST(ProgressLine, IsCutToTheTerminalWidth) {
+  const std::string line = progress_line({12.3, 42, "blue→green", 10, 0, 99, "blue", "green"}, 40);
+  EXPECT_EQ(display_width(line), 40u) << line;
+  EXPECT_GT(display_width(progress_line({12.3, 42, "blue", 10, 0, 99, "blue", ""}, 0)), 40u);
+}
+
+// ---- errors.log -------------------------------------------------------------------------
+
+TEST(ErrorsLog, SaysSoWhenNothingFailed) {
+  std::vector<QueryRecord> queries{query(0, 1, true, "blue"), interrupted_query(1, 2, "blue")};
+  EXPECT_EQ(errors_log(queries, 1796083200), "no failed queries\n");
+}
+
+TEST(ErrorsLog, OneBlockPerFailureWithTheFullMessage) {
+  const double midnight = 1796083200;  // 2026-12-01T00:00:00Z
+  QueryRecord lost = query(4.0, 5.25, false, "blue→green");
+  lost.worker = 3;
+  lost.kind = "long";
+  lost.sql = "SELECT i FROM n";
+  lost.error_kind = "strategy changed";
+  const std::string detail(400, 'x');
+  lost.error = "strategy changed: query q7 was lost with blue " + detail + "\nsecond line";
+  QueryRecord early = query(0.5, 1.5, false, "blue");
+  early.worker = 0;
+  early.error_kind = "connection";
+  early.error = "connection: refused";
+  const std::vector<QueryRecord> queries{lost, query(0, 1, true, "blue"), early,
+                                         interrupted_query(6, 7, "green")};
+  const std::string log = errors_log(queries, midnight);
+  EXPECT_TRUE(log.starts_with("2 failed queries")) << log;
+  EXPECT_NE(log.find("2026-12-01T00:00:05.250Z  t=5.250s (started 4.000s)  worker 3  long  "
+                     "phase blue→green  kind: strategy changed\n"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("  query: SELECT i FROM n\n"), std::string::npos) << log;
+  EXPECT_NE(log.find(detail + "\n         second line\n"), std::string::npos) << log;
+  EXPECT_LT(log.find("worker 0"), log.find("worker 3"));  // in the order they ended
+  EXPECT_EQ(log.find("cancelled"), std::string::npos);    // interrupted queries are not failures
+}
+
 // ---- write_file -------------------------------------------------------------------------
 
 TEST(WriteFile, CreatesParentDirectoriesAndReplacesContents) {
@@ -498,8 +835,9 @@ TEST(WriteFile, CreatesParentDirectoriesAndReplacesContents) {
   write_file(file, "first version, longer");
   write_file(file, "second");
   std::ifstream in(file, std::ios::binary);
-  const std::string contents((std::istreambuf_iterator<char>(in)), {});
-  EXPECT_EQ(contents, "second");
+  std::stringstream contents;
+  contents << in.rdbuf();
+  EXPECT_EQ(contents.str(), "second");
   std::filesystem::remove_all(dir);
 }
 
