@@ -56,13 +56,31 @@ void ConnectionState::clear_parked(const ParkedQuery& q) noexcept {
     const strategy::TimePoint deadline =
         runner.clock().now() +
         std::chrono::duration_cast<strategy::Duration>(options.cleanup_timeout);
-    const auto call = call_options(q.route, deadline, {}, q.query_id, q.engine_ip);
-    (void)runner.call_on(
-        q.route, [&](const strategy::Route&) { return client.clear(req, call); },
-        strategy::Repeat::kSafe, deadline);
+    // A router may refuse a call to a deployment that still serves (one that accepts a new side
+    // late, or refuses it now and then: PROTOCOL.md §6). A query left open holds its
+    // deployment's next drain for the whole drain timeout, so refusals are tried again with
+    // growing pauses until the bound; a deployment that is really gone costs this thread, never
+    // a caller, that bound.
+    strategy::Duration pause = std::chrono::milliseconds(25);
+    for (;;) {
+      try {
+        const auto call = call_options(q.route, deadline, {}, q.query_id, q.engine_ip);
+        (void)runner.call_on(
+            q.route, [&](const strategy::Route&) { return client.clear(req, call); },
+            strategy::Repeat::kSafe, deadline);
+        break;
+      } catch (const Error& e) {
+        const auto at = runner.clock().now() + pause;
+        if (e.cause() != FailureCause::kWrongDeployment || at >= deadline || closed.load()) {
+          throw;
+        }
+        runner.clock().sleep_until(at);
+        pause = std::min<strategy::Duration>(pause * 2, std::chrono::milliseconds(400));
+      }
+    }
     log::event(log::get("e6data.strategy"), spdlog::level::debug,
-               "cleared a finished query of a kept cursor: a switch away from its deployment "
-               "was announced",
+               "cleared a query off the caller's path (a kept cursor's finished query after a "
+               "switch was announced, or a query the connector forgot)",
                {{"query_id", q.query_id},
                 {"strategy", std::string(strategy::to_string(q.route.deployment))}});
   } catch (...) {  // best effort: the deployment's drain timeout or the session's end frees it

@@ -81,7 +81,8 @@ struct ConnectionState {
   std::string cluster_status(strategy::TimePoint deadline);
 
  private:
-  // One best-effort clear of a parked query, bounded by options.cleanup_timeout.
+  // One best-effort clear of a query handed to `parked` (on its thread), bounded by
+  // options.cleanup_timeout.
   void clear_parked(const ParkedQuery& q) noexcept;
   std::string authenticate_on(strategy::Deployment d, strategy::TimePoint deadline);
 };

@@ -37,6 +37,12 @@ std::shared_ptr<ParkedQueries::Ticket> ParkedQueries::park(ParkedQuery query) {
   return ticket;
 }
 
+void ParkedQueries::clear_later(ParkedQuery query) {
+  auto ticket = std::make_shared<Ticket>(std::move(query));
+  std::lock_guard lock(mutex_);
+  hand_over_locked(ticket);
+}
+
 bool ParkedQueries::unpark(const std::shared_ptr<Ticket>& ticket) {
   if (!ticket) return true;
   std::lock_guard lock(mutex_);

@@ -7,7 +7,8 @@
 // thread of this object that clears it on the server at once, off the caller's path.
 //
 // The owner of a parked query takes it back with unpark() before it clears it itself; a query
-// already handed over is cleared by this object and must not be cleared again.
+// already handed over is cleared by this object and must not be cleared again. The same thread
+// clears the queries the connector forgets (clear_later), so no caller waits for those clears.
 //
 // Thread safety: every method may run on any thread.
 
@@ -62,6 +63,9 @@ class ParkedQueries {
   // Parks an exhausted query. When a switch away from its deployment was announced already, it
   // is handed over at once (the returned ticket says so).
   std::shared_ptr<Ticket> park(ParkedQuery query);
+  // Clears a query the connector forgot (lost in a switch, cancelled, undecodable) off the
+  // caller's path.
+  void clear_later(ParkedQuery query);
   // Takes a parked query back for its owner. True when the owner still holds the server handle
   // (and may clear it); false when it was handed over (cleared, or being cleared, here).
   bool unpark(const std::shared_ptr<Ticket>& ticket);

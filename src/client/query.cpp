@@ -11,10 +11,6 @@ namespace {
 using strategy::QueryStage;
 using strategy::QueryVerdict;
 
-// How far past a failed call's deadline the clear of its query may run (the deadline contract
-// allows a call to return up to 250 ms late).
-constexpr std::chrono::milliseconds kCleanupSlack{200};
-
 std::string deployment_name(strategy::Deployment d) {
   return std::string(strategy::to_string(d));
 }
@@ -108,22 +104,12 @@ void Query::require_server_handle(const char* operation) const {
   }
 }
 
-void Query::forget(bool clear_on_server, strategy::TimePoint deadline) {
-  ClearRequest req;
-  rpc::CallOptions call_options;
-  const strategy::Route cleared_route = route_;
+void Query::forget(bool clear_on_server) {
   const bool held = take_back_parked();
-  const bool send = clear_on_server && held && !query_id_.empty() &&
-                    connection_->options.cleanup_timeout.count() > 0;
-  if (send) {
-    req = request<ClearRequest>();
-    // Within the call's deadline, or a moment past it when the deadline is what failed; never
-    // longer than the clean-up bound.
-    const auto now = connection_->runner.clock().now();
-    const auto bound = std::min(
-        std::max(deadline, now + kCleanupSlack),
-        now + std::chrono::duration_cast<strategy::Duration>(connection_->options.cleanup_timeout));
-    call_options = connection_->call_options(route_, bound, {}, query_id_, engine_ip_);
+  if (clear_on_server && held && !query_id_.empty()) {
+    // Off the caller's path: the caller is about to re-run the statement or get an error, and
+    // the clear may need to outlast a refusing router (see ConnectionState::clear_parked).
+    connection_->parked.clear_later({route_, query_id_, engine_ip_});
   }
   release_binding();
   {
@@ -134,19 +120,9 @@ void Query::forget(bool clear_on_server, strategy::TimePoint deadline) {
   columns_.clear();
   row_count_ = -1;
   exhausted_ = true;
+  read_ahead_.clear();
+  read_ahead_wanted_ = false;
   outcome_ = Outcome::kNotSent;
-  if (send) {
-    // Best effort: the server frees the query itself when its session goes; a clear that fails
-    // here must not hide the error the caller is about to get.
-    try {
-      const strategy::TimePoint bound = connection_->runner.clock().now() + call_options.timeout;
-      (void)connection_->runner.call_on(
-          cleared_route,
-          [&](const strategy::Route&) { return connection_->client.clear(req, call_options); },
-          strategy::Repeat::kSafe, bound);
-    } catch (const Error&) {
-    }
-  }
 }
 
 void Query::start(std::string sql, std::vector<ParameterValue> parameters,
@@ -169,10 +145,11 @@ void Query::run_from_start(strategy::TimePoint until, const QueryOptions& option
     prepare(until, options);
     try {
       execute_and_describe(until, options);
+      note_where_the_read_runs();
       return;
     } catch (const Error& e) {
       if (judge(e, outcome_ == Outcome::kRan ? QueryStage::kMetadata : QueryStage::kExecute,
-                "execute", until)) {
+                "execute")) {
         return;  // the statement ran; its result was lost (later fetches say so)
       }
     }
@@ -196,7 +173,7 @@ void Query::prepare(strategy::TimePoint until, const QueryOptions& options) {
   }
   outcome_ = Outcome::kNotSent;
   if (cancelled_.load()) {  // cancel() ran while this prepare was in flight: it wins
-    forget(true, until);
+    forget(true);
     throw_if_cancelled("Cursor::execute");
   }
 }
@@ -221,8 +198,7 @@ void Query::execute_and_describe(strategy::TimePoint until, const QueryOptions& 
   exhausted_ = false;
 }
 
-bool Query::judge(const Error& e, QueryStage stage, const char* operation,
-                  strategy::TimePoint until) {
+bool Query::judge(const Error& e, QueryStage stage, const char* operation) {
   using strategy::Recovery;
   auto& endpoint = *connection_->endpoint;
   const strategy::Route lost_route = route_;
@@ -251,7 +227,7 @@ bool Query::judge(const Error& e, QueryStage stage, const char* operation,
   // query left open holds its deployment's next drain. Not after a 503: a suspended cluster
   // keeps nothing, and the clear would wait for a resume.
   const bool may_exist = cause != FailureCause::kRouter503;
-  forget(may_exist, until);
+  forget(may_exist);
   if (verdict == QueryVerdict::kRerun) {
     ++reruns_;
     if (stage != QueryStage::kExecute) endpoint.counters().reruns.fetch_add(1);
@@ -318,8 +294,52 @@ bool Query::judge(const Error& e, QueryStage stage, const char* operation,
 std::optional<Batch> Query::next_batch(const QueryOptions& options) {
   if (!unknown_position_.empty()) refuse_unknown_position("next_batch");
   require_query("next_batch");
+  if (!read_ahead_.empty()) {
+    throw_if_cancelled("Cursor::next_batch");
+    return deliver(take_read_ahead());
+  }
   if (exhausted_) return std::nullopt;
   const strategy::TimePoint until = deadline(options, true);
+  if (read_ahead_wanted_) {
+    // A read begun on a deployment that is being retired (a lag hold sent it to the active side
+    // while a switch was pending; PROTOCOL.md §6) can be cut when that side finishes draining.
+    // Read it ahead, up to a budget, before handing over its first row: a cut then loses no
+    // delivered row, and the read runs again on the new deployment.
+    read_ahead_wanted_ = false;
+    std::size_t bytes = 0;
+    while (bytes < kReadAheadBudget) {
+      auto batch = fetch_one(until, options, bytes);
+      if (!batch) break;
+      read_ahead_.push_back(std::move(*batch));
+    }
+    if (read_ahead_.empty()) return std::nullopt;
+    return deliver(take_read_ahead());
+  }
+  std::size_t bytes = 0;
+  auto batch = fetch_one(until, options, bytes);
+  if (!batch) return std::nullopt;
+  return deliver(std::move(*batch));
+}
+
+Batch Query::take_read_ahead() {
+  Batch batch = std::move(read_ahead_.front());
+  read_ahead_.pop_front();
+  return batch;
+}
+
+Batch Query::deliver(Batch batch) {
+  if (batch.num_rows() > 0) rows_delivered_ = true;
+  return batch;
+}
+
+void Query::note_where_the_read_runs() {
+  const strategy::StrategyWord w = connection_->endpoint->word();
+  read_ahead_wanted_ =
+      is_read_ && w.pending != strategy::Deployment::kNone && w.pending != route_.deployment;
+}
+
+std::optional<Batch> Query::fetch_one(strategy::TimePoint until, const QueryOptions& options,
+                                      std::size_t& bytes) {
   auto& conn = *connection_;
   for (;;) {
     throw_if_cancelled("Cursor::next_batch");
@@ -329,20 +349,24 @@ std::optional<Batch> Query::next_batch(const QueryOptions& options) {
       // Not repeatable: a retried fetch could skip a batch the server already sent.
       const auto res = bound_call([&] { return conn.client.next_batch(req, call(until, options)); },
                                   strategy::Repeat::kUnsafe, until);
+      bytes += res.resultbatch().size();
       try {
         batch = decode_result_batch(res.resultbatch(), {.expected_columns = columns_.size()});
       } catch (const DecodeError& e) {
         // The server handed over a batch the connector cannot read: it is consumed.
         unknown_position_ = std::string("a batch could not be decoded: ") + e.what();
-        forget(true, until);
+        forget(true);
         throw;
       }
     } catch (const DecodeError&) {
       throw;
     } catch (const Error& e) {
       const auto columns = columns_.size();
-      (void)judge(e, QueryStage::kResult, "fetch", until);
-      // Re-run: the statement runs again from the start (no row of it was delivered).
+      (void)judge(e, QueryStage::kResult, "fetch");
+      // Re-run: the statement runs again from the start (no row of it was delivered), and what
+      // was read ahead of the lost run goes with it.
+      read_ahead_.clear();
+      bytes = 0;
       run_from_start(until, options);
       if (columns_.size() != columns) {
         unknown_position_ = "the re-run returned a different number of columns";
@@ -363,7 +387,6 @@ std::optional<Batch> Query::next_batch(const QueryOptions& options) {
       parked_ = conn.parked.park({route_, query_id_, engine_ip_});
       return std::nullopt;
     }
-    if (batch->num_rows() > 0) rows_delivered_ = true;
     return batch;
   }
 }
@@ -454,7 +477,7 @@ void Query::clear(const QueryOptions& options) {
   const bool held = take_back_parked();
   // Forget the query first: a failed clear must not leave the cursor pointing at it, nor its
   // binding holding back a switch.
-  forget(false, {});
+  forget(false);
   if (!held) return;  // cleared off the caller's path after a switch was announced
   try {
     // Through the runner: a clear the router refused (an inconsistent router) is repeated, or

@@ -15,7 +15,9 @@
 // on any thread at any time; the identity it reads is guarded by identity_mutex_.
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -32,6 +34,10 @@ namespace e6data::detail {
 
 class Query {
  public:
+  // How much of a read begun on a retiring deployment is read ahead (wire bytes) before its
+  // first row is handed over; past it, the rest streams (and a cut would be reported).
+  static constexpr std::size_t kReadAheadBudget = std::size_t{16} << 20;
+
   Query(std::shared_ptr<ConnectionState> connection, std::string catalog, std::string database);
   ~Query();
   Query(const Query&) = delete;
@@ -83,8 +89,16 @@ class Query {
   // A call of the query failed with `e` at `stage`: returns false when the statement may run
   // again (the old query forgotten), true when it ran and only its result is lost; otherwise
   // throws what the caller must see. In a catch block.
-  bool judge(const Error& e, strategy::QueryStage stage, const char* operation,
-             strategy::TimePoint deadline);
+  bool judge(const Error& e, strategy::QueryStage stage, const char* operation);
+  // One batch from the server (re-running the statement when the rules allow); nullopt at the
+  // end. Adds the batch's wire size to `bytes`.
+  std::optional<Batch> fetch_one(strategy::TimePoint until, const QueryOptions& options,
+                                 std::size_t& bytes);
+  Batch take_read_ahead();
+  // Hands a batch to the caller (from then on, its rows count as delivered).
+  Batch deliver(Batch batch);
+  // After a start: a read on a deployment that a pending switch retires is read ahead.
+  void note_where_the_read_runs();
   [[noreturn]] void refuse_unknown_position(const char* operation) const;
   void require_query(const char* operation) const;
   void throw_if_cancelled(const char* operation) const;
@@ -94,9 +108,9 @@ class Query {
   bool take_back_parked();
   // Refuses a call on a query that was cleared off the caller's path.
   void require_server_handle(const char* operation) const;
-  // Forgets the current query; when `clear_on_server` and it may still exist there, sends a clear
-  // bounded by the smaller of `deadline` and the clean-up timeout (errors ignored).
-  void forget(bool clear_on_server, strategy::TimePoint deadline);
+  // Forgets the current query; when `clear_on_server` and it may still exist there, hands it to
+  // the connection's background clear (bounded by the clean-up timeout, off the caller's path).
+  void forget(bool clear_on_server);
 
   std::shared_ptr<ConnectionState> connection_;
   const std::string catalog_;
@@ -123,6 +137,10 @@ class Query {
   std::vector<ColumnInfo> columns_;
   std::int64_t row_count_ = -1;
   bool exhausted_ = true;
+  // Batches read ahead of the caller (a read begun on a retiring deployment), and whether the
+  // next fetch should read ahead.
+  std::deque<Batch> read_ahead_;
+  bool read_ahead_wanted_ = false;
   // Set while the result is read to the end and the server handle kept (see parked_queries.hpp).
   std::shared_ptr<ParkedQueries::Ticket> parked_;
   // Set after a failure that may have consumed rows: why, for the refusal of later fetches.

@@ -303,10 +303,10 @@ TEST_P(GreenOnlyStrategyTest, TwoProcessesShareWhatOneLearned) {
 // A router that accepts the announced deployment up to 1 s after the announcement (routers with
 // several replicas do not change at once; PROTOCOL.md §6), and one that answers a fifth of the
 // calls to the new side with 456 for a second after accepting it. Reads and writes run without
-// pause at 1 and at 8 threads through 5 switches each: zero failed writes, every write applied
-// exactly once, every read complete and correct; the only failure allowed is the one the rules
-// require to be reported (a read its deployment finished draining under after rows were
-// delivered), and it must stay rare.
+// pause at 1 and at 8 threads through 5 switches each: zero failed queries, every write applied
+// exactly once, every read complete and correct. (A read begun on the old side during a lag hold
+// can have that side finish draining under it; it is read ahead before its first row is handed
+// over, so it runs again on the new side instead of failing.)
 class RouterLagTest : public StrategyTest {
  protected:
   void configure(bluegreen::ControllerOptions& options) override {
@@ -328,10 +328,7 @@ class RouterLagTest : public StrategyTest {
   }
 
   struct Tally {
-    // `cut`: reads whose deployment finished draining under them after rows were delivered. A
-    // read can be started on the old side during a lag hold just as its last query ends and the
-    // router retires it; the rules require that to be reported (kStrategyChanged), never re-run.
-    std::atomic<int> reads{0}, writes{0}, failures{0}, cut{0};
+    std::atomic<int> reads{0}, writes{0}, failures{0};
     std::mutex mutex;
     std::vector<std::string> errors;
   };
@@ -364,16 +361,6 @@ class RouterLagTest : public StrategyTest {
                              "-" + std::to_string(i) + "', " + std::to_string(t) + ")");
               ++tally.writes;
             }
-          } catch (const QueryError& e) {
-            if (i % 2 == 0 && e.kind() == ErrorKind::kStrategyChanged &&
-                std::string(e.what()).find("rows had already been delivered") !=
-                    std::string::npos) {
-              ++tally.cut;
-              continue;
-            }
-            ++tally.failures;
-            std::lock_guard lock(tally.mutex);
-            tally.errors.push_back(e.what());
           } catch (const std::exception& e) {
             ++tally.failures;
             std::lock_guard lock(tally.mutex);
@@ -421,7 +408,6 @@ TEST_P(RouterLagTest, ALateRouterCausesNoFailedQueryAtOneAndEightThreads) {
         tally);
     for (const auto& e : tally.errors) ADD_FAILURE() << threads << " threads: " << e;
     EXPECT_EQ(tally.failures.load(), 0) << threads << " threads";
-    EXPECT_LE(tally.cut.load() * 100, tally.reads.load()) << "reads cut by a drain stay rare";
     EXPECT_GT(tally.reads.load(), 0);
     EXPECT_GT(tally.writes.load(), 0);
     EXPECT_EQ(written(round), tally.writes.load()) << "every write applied exactly once";
@@ -445,7 +431,6 @@ TEST_P(RouterLagTest, AnInconsistentRouterCausesNoFailedQuery) {
       tally);
   for (const auto& e : tally.errors) ADD_FAILURE() << e;
   EXPECT_EQ(tally.failures.load(), 0);
-  EXPECT_LE(tally.cut.load() * 100, tally.reads.load()) << "reads cut by a drain stay rare";
   EXPECT_EQ(written("flaky"), tally.writes.load()) << "every write applied exactly once";
 }
 

@@ -36,16 +36,26 @@ using Clock = std::chrono::steady_clock;
 //   "SELECT slow"      the second fetch takes 1.5 s
 //   "SELECT broken"    the second fetch -> UNAVAILABLE
 //   "SELECT sleepy"    execute takes 3 s
+//   "SELECT announce"  blue's prepare answer announces green (new_strategy), which refuses
+//                      (456) every call until...
+//   "SELECT retiring"  ...blue's second fetch of it: 456, and green accepts from then on (the
+//                      router took green and blue finished draining under the read)
 //   anything else      OK; 3 batches of 100 rows, then the end
 class ScriptedBackend final : public QueryEngineService::Service {
  public:
-  grpc::Status authenticate(grpc::ServerContext*, const AuthenticateRequest*,
+  grpc::Status authenticate(grpc::ServerContext* ctx, const AuthenticateRequest*,
                             AuthenticateResponse* res) override {
+    if (strategy_of(ctx) == "green" && !green_accepts_.load()) {
+      return {grpc::StatusCode::UNKNOWN, "status: 456"};  // the gateway's exact form
+    }
     res->set_sessionid("s" + std::to_string(++sessions_));
     return grpc::Status::OK;
   }
-  grpc::Status prepareStatement(grpc::ServerContext*, const PrepareStatementRequest* req,
+  grpc::Status prepareStatement(grpc::ServerContext* ctx, const PrepareStatementRequest* req,
                                 PrepareStatementResponse* res) override {
+    if (req->querystring() == "SELECT announce" && strategy_of(ctx) == "blue") {
+      res->set_new_strategy("green");
+    }
     std::lock_guard lock(mutex_);
     const std::string id = "q" + std::to_string(++next_query_);
     sql_[id] = req->querystring();
@@ -80,7 +90,7 @@ class ScriptedBackend final : public QueryEngineService::Service {
     res->set_resultmetadata(wire::write_result_metadata(schema));
     return grpc::Status::OK;
   }
-  grpc::Status getNextResultBatch(grpc::ServerContext*, const GetNextResultBatchRequest* req,
+  grpc::Status getNextResultBatch(grpc::ServerContext* ctx, const GetNextResultBatchRequest* req,
                                   GetNextResultBatchResponse* res) override {
     const std::string sql = sql_of(req->queryid());
     int n = 0;
@@ -90,6 +100,10 @@ class ScriptedBackend final : public QueryEngineService::Service {
     }
     if (n == 1 && sql == "SELECT slow") std::this_thread::sleep_for(1500ms);
     if (n == 1 && sql == "SELECT broken") return {grpc::StatusCode::UNAVAILABLE, "reset"};
+    if (n == 1 && sql == "SELECT retiring" && strategy_of(ctx) == "blue") {
+      green_accepts_ = true;
+      return {grpc::StatusCode::UNKNOWN, "status: 456"};
+    }
     if (n >= 3) {
       res->set_resultbatch(wire::encode_chunk(wire::BatchBuilder().finish()));
       return grpc::Status::OK;
@@ -117,11 +131,17 @@ class ScriptedBackend final : public QueryEngineService::Service {
   int clears() const { return clears_.load(); }
 
  private:
+  static std::string strategy_of(const grpc::ServerContext* ctx) {
+    const auto& metadata = ctx->client_metadata();
+    const auto it = metadata.find("strategy");
+    return it == metadata.end() ? std::string() : std::string(it->second.data(), it->second.size());
+  }
   std::string sql_of(const std::string& id) {
     std::lock_guard lock(mutex_);
     return sql_[id];
   }
   std::atomic<int> sessions_{0};
+  std::atomic<bool> green_accepts_{false};
   std::atomic<int> clears_{0};
   std::mutex mutex_;
   int next_query_ = 0;
@@ -155,6 +175,34 @@ class QueryFateTest : public ::testing::Test {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };
+
+// A router that accepts green late: green refuses, so the read is begun on blue (a lag hold),
+// and blue finishes draining under it after its first batch. The read was read ahead before its
+// first row was handed over, so it runs again on green: every row once, in order, no error.
+TEST_F(QueryFateTest, AReadBegunOnARetiringDeploymentLosesNoRowWhenItIsCut) {
+  Connection connection(options());
+  {
+    Cursor announce = connection.cursor();
+    announce.execute("SELECT announce");
+    EXPECT_EQ(announce.fetchall().size(), 300U);
+  }
+  ASSERT_EQ(connection.strategy().pending, "green");
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT retiring");
+  std::int64_t expected = 0;
+  while (auto batch = cursor.next_batch()) {
+    for (const auto v : batch->column(0).values<std::int64_t>()) {
+      ASSERT_EQ(v, expected) << "a row skipped or repeated";
+      ++expected;
+    }
+  }
+  EXPECT_EQ(expected, 300);
+  EXPECT_EQ(backend_.executes("SELECT retiring"), 2) << "run again on green";
+  const auto s = connection.strategy();
+  EXPECT_EQ(s.active, "green");
+  EXPECT_EQ(s.counters.lost_queries, 0U);
+  EXPECT_EQ(s.counters.reruns, 1U);
+}
 
 // The first wave executed such a write three times.
 TEST_F(QueryFateTest, AWriteRefusedWithAccessDeniedIsSentOnceAndReportedAsOutcomeUnknown) {

@@ -93,6 +93,16 @@ TEST_F(ParkedQueriesTest, TakenBackBeforeTheSwitchIsNeverClearedHere) {
   EXPECT_EQ(parked_.cleared(), 0U);
 }
 
+// A query the connector forgot (lost in a switch, cancelled) is cleared on the same thread, so
+// the caller that re-runs the statement or gets the error never waits for that clear.
+TEST_F(ParkedQueriesTest, ForgottenQueriesAreClearedOffTheCallersPath) {
+  parked_.clear_later(query(Deployment::kGreen, "lost1"));
+  parked_.clear_later(query(Deployment::kBlue, "lost2"));
+  parked_.wait_idle();
+  EXPECT_EQ(recorder_.ids(), (std::vector<std::string>{"lost1", "lost2"}));
+  EXPECT_EQ(parked_.parked(), 0U);
+}
+
 TEST_F(ParkedQueriesTest, StaleOrRepeatedAnnouncementsClearNothingMore) {
   auto ticket = parked_.park(query(Deployment::kBlue, "b1"));
   endpoint_->observe_new_strategy(Deployment::kBlue, "green");
