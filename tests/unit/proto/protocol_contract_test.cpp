@@ -49,6 +49,9 @@ const std::vector<ExpectedMethod>& query_engine_methods() {
        "GetResultMetadataResponse"},
       {"/QueryEngineService/getNextResultBatch", "GetNextResultBatchRequest",
        "GetNextResultBatchResponse"},
+      // Result Batch V2 (§5.3): the V1 request, a response of several chunks.
+      {"/QueryEngineService/getNextResultBatchV2", "GetNextResultBatchRequest",
+       "GetNextResultBatchV2Response"},
       {"/QueryEngineService/status", "StatusRequest", "StatusResponse"},
       {"/QueryEngineService/explain", "ExplainRequest", "ExplainResponse"},
       {"/QueryEngineService/explainAnalyze", "ExplainAnalyzeRequest", "ExplainAnalyzeResponse"},
@@ -210,6 +213,9 @@ const std::vector<ExpectedMessage>& expected_messages() {
       {"GetNextResultBatchResponse",
        {plain(2, "resultBatch", kBytes), plain(3, "sessionId", kString),
         optional_scalar(4, "new_strategy", kString)}},
+      {"GetNextResultBatchV2Response",
+       {repeated_scalar(1, "resultBatches", kBytes), plain(2, "sessionId", kString),
+        optional_scalar(3, "new_strategy", kString), plain(4, "endOfStream", kBool)}},
       // Field 2: there is no field 1.
       {"StatusResponse",
        {plain(2, "status", kBool), plain(3, "rowCount", kSint64), plain(4, "sessionId", kString),
@@ -442,6 +448,18 @@ TEST(ProtocolContract, WireBytesMatchContract) {
   execute.set_new_strategy("");
   // Explicit presence: an empty but set new_strategy is still sent (field 2, length 0).
   EXPECT_EQ(execute.SerializeAsString(), std::string("\x12\x00", 2));
+
+  GetNextResultBatchV2Response v2;
+  v2.add_resultbatches("a");
+  v2.add_resultbatches("");
+  v2.set_endofstream(true);
+  // Field 1 repeated (one length-delimited record per chunk, tag 0x0a, even an empty one), then
+  // field 4 varint (tag 0x20).
+  EXPECT_EQ(v2.SerializeAsString(), std::string("\x0a\x01"
+                                                "a"
+                                                "\x0a\x00"
+                                                "\x20\x01",
+                                                7));
 
   ParameterValue parameter;
   parameter.set_index(-2);
