@@ -18,5 +18,7 @@ file(RELATIVE_PATH E6DATA_PC_TO_PREFIX "/root/${CMAKE_INSTALL_LIBDIR}/pkgconfig"
 configure_file(${PROJECT_SOURCE_DIR}/cmake/e6data.pc.in ${PROJECT_BINARY_DIR}/e6data.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/e6data.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 if(E6DATA_BUILD_TOOLS)
-  install(TARGETS e6data-cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  # The CLI and the local e6data (the dev server, and the blue-green cluster, which needs nginx).
+  install(TARGETS e6data-cli e6data-devserver e6data-bluegreen
+    RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()

@@ -6,6 +6,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -100,6 +101,19 @@ ConnectionOptions resolve_connection(const ConnectionArgs& args, const Environme
   }
   std::vector<ConfigIssue> issues;
   options.fill_from_env(env, &issues);
+  // As loud as the library: a value not of its type is a usage error naming the variable (the
+  // library's own message, from a read without a list of issues); a clamped one is a warning.
+  const bool unusable = std::any_of(issues.begin(), issues.end(), [](const ConfigIssue& i) {
+    return i.severity == ConfigIssue::Severity::kError;
+  });
+  if (unusable) {
+    try {
+      ConnectionOptions scratch;
+      scratch.fill_from_env(env);
+    } catch (const UsageError& e) {
+      throw UsageFailure{e.what()};
+    }
+  }
   for (const auto& issue : issues) warnings.push_back(issue.variable + ": " + issue.message);
 
   // Flags are the user's own words for this run: they win over the URI and the environment.

@@ -47,6 +47,21 @@ TEST(ConnectionArgs, TheEnvironmentAloneIsEnough) {
   EXPECT_EQ(o.catalog, "env-catalog");
 }
 
+TEST(ConnectionArgs, AnEnvironmentValueNotOfItsTypeIsAUsageErrorNamingIt) {
+  Variables env = kEnv;
+  env["E6DATA_PORT"] = "abc";
+  const std::string message = usage_message({}, env);
+  EXPECT_NE(message.find("E6DATA_PORT=\"abc\" is not an integer"), std::string::npos) << message;
+  EXPECT_EQ(message.find("using the default"), std::string::npos) << message;
+  // Out of range is not an error: clamped, with a warning.
+  env["E6DATA_PORT"] = "99999";
+  std::vector<std::string> warnings;
+  const auto o = resolve_connection({}, EnvironmentReader::from_map(env), nullptr, warnings);
+  EXPECT_EQ(o.port, 65535);
+  ASSERT_EQ(warnings.size(), 1U);
+  EXPECT_NE(warnings[0].find("E6DATA_PORT"), std::string::npos) << warnings[0];
+}
+
 TEST(ConnectionArgs, TheUriWinsOverTheEnvironmentWhichFillsTheRest) {
   ConnectionArgs args;
   args.uri = "e6data://uri-user@uri-host:2222/uri-catalog";
