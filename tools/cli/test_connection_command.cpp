@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "connection_args.hpp"
@@ -98,12 +99,15 @@ int run_test_connection(TestConnectionArgs& args, bool count_given) {
   std::int64_t second = 1;
   int second_ok = 0;
   int second_failed = 0;
-  std::string second_deployment;
+  std::set<std::string> second_deployments;  // every deployment that served in this second
   auto report_second = [&] {
+    std::string served;
+    for (const auto& d : second_deployments) served += (served.empty() ? "" : "+") + d;
     std::cout << "second " << second << ": " << second_ok << " ok, " << second_failed << " failed"
-              << (second_deployment.empty() ? "" : ", deployment " + second_deployment) << '\n';
+              << (served.empty() ? "" : ", deployment " + served) << '\n';
     std::cout.flush();
     second_ok = second_failed = 0;
+    second_deployments.clear();
   };
   while (!watcher.interrupted() && (max_attempts < 0 || attempts < max_attempts)) {
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
@@ -121,7 +125,7 @@ int run_test_connection(TestConnectionArgs& args, bool count_given) {
     if (a.ok) {
       ++deployments[a.deployment.empty() ? "(unknown)" : a.deployment];
       ++second_ok;
-      second_deployment = a.deployment;
+      if (!a.deployment.empty()) second_deployments.insert(a.deployment);
     } else {
       ++failures;
       ++second_failed;
