@@ -40,6 +40,13 @@ class Connection {
   /// \throws AuthenticationError on refused credentials, ConnectionError when unreachable,
   /// TimeoutError past the deadline, UsageError when closed or moved from
   void authenticate(const QueryOptions& options = {});
+  /// \brief Makes sure this connection holds a session on the deployment new work goes to (the
+  /// announced one while a switch is pending), authenticating only when it holds none there;
+  /// sessions on a deployment the endpoint no longer uses are dropped (no call). ConnectionPool
+  /// uses it to warm idle connections when a switch is announced.
+  /// \param options the call's deadline and cancellation (default: call_timeout)
+  /// \throws as authenticate()
+  void warm(const QueryOptions& options = {});
   /// \brief Ends the connection; later calls (also of its cursors) throw UsageError. Idempotent;
   /// a no-op on a moved-from connection.
   void close() noexcept;

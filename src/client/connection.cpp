@@ -36,6 +36,14 @@ void Connection::authenticate(const QueryOptions& options) {
                   [](const strategy::Route& route, strategy::TimePoint) { return route.session; });
 }
 
+void Connection::warm(const QueryOptions& options) {
+  auto& state = usable("warm");
+  // Routing is the warming: it reuses a held session on the deployment for new work, or
+  // authenticates there, and drops sessions on a retired deployment on the way.
+  (void)state.run("Connection::warm", options,
+                  [](const strategy::Route& route, strategy::TimePoint) { return route.session; });
+}
+
 void Connection::close() noexcept {
   if (!state_) return;
   state_->closed = true;

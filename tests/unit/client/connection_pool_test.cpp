@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "e6data/errors.hpp"
+#include "strategy/endpoint_registry.hpp"
 
 namespace e6data {
 namespace {
@@ -514,6 +517,403 @@ TEST(ConnectionPool, AMovedFromPoolRefusesWork) {
   EXPECT_EQ(moved.stats().idle, 1);
   EXPECT_THROW((void)pool.acquire(), UsageError);  // NOLINT(bugprone-use-after-move)
   EXPECT_EQ(pool.stats().open, 0);
+  pool.close();
+}
+
+// --- HikariCP-level rules (Settings), all on the fake clock ---
+
+// Counts the checks a pool makes and fails them on request.
+struct CountingValidator {
+  std::shared_ptr<std::atomic<int>> calls = std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<std::atomic<bool>> fail = std::make_shared<std::atomic<bool>>(false);
+  ConnectionPool::Validator function() const {
+    return [calls = calls, fail = fail](Connection&, std::chrono::milliseconds) {
+      calls->fetch_add(1);
+      if (fail->load()) throw ConnectionError(ErrorKind::kConnection, "validation refused");
+    };
+  }
+};
+
+ConnectionPool::Settings checked_settings(const CountingValidator& validator) {
+  auto settings = ConnectionPool::Settings::passive();
+  settings.validate_on_borrow = true;
+  settings.validation_bypass = 500ms;
+  settings.validate = validator.function();
+  return settings;
+}
+
+TEST(ConnectionPool, SkipsValidationWithinTheBypassWindow) {
+  CountingValidator validator;
+  FakeClock clock;
+  ConnectionPool pool(test_options(2, 1), clock.function(), CountingFactory().function(),
+                      checked_settings(validator));
+  pool.acquire().release();  // made just now: alive within the window
+  clock.advance(499ms);
+  pool.acquire().release();  // used 499 ms ago: no call
+  EXPECT_EQ(validator.calls->load(), 0);
+  clock.advance(500ms);
+  pool.acquire().release();  // used 500 ms ago: checked
+  EXPECT_EQ(validator.calls->load(), 1);
+  EXPECT_EQ(pool.stats().validations, 1u);
+  pool.acquire().release();  // just checked and returned: no call
+  EXPECT_EQ(validator.calls->load(), 1);
+}
+
+TEST(ConnectionPool, ReplacesAConnectionThatFailsValidationWithoutFailingTheBorrower) {
+  CountingValidator validator;
+  CountingFactory factory;
+  FakeClock clock;
+  ConnectionPool pool(test_options(1, 1), clock.function(), factory.function(),
+                      checked_settings(validator));
+  Connection* before = nullptr;
+  {
+    auto c = pool.acquire();
+    before = &*c;
+  }
+  clock.advance(1s);
+  validator.fail->store(true);
+  auto c = pool.acquire();
+  EXPECT_NE(&*c, before);
+  EXPECT_TRUE(c->is_open());
+  const auto s = pool.stats();
+  EXPECT_EQ(s.validation_failures, 1u);
+  EXPECT_EQ(s.open, 1);
+  EXPECT_EQ(s.created, 2u);
+  EXPECT_EQ(factory.made(), 2);
+}
+
+TEST(ConnectionPool, KeepaliveChecksIdleConnectionsOncePerIntervalWithJitter) {
+  CountingValidator validator;
+  FakeClock clock;
+  auto settings = ConnectionPool::Settings::passive();
+  settings.keepalive_interval = 100s;
+  settings.keepalive_jitter = 0.2;
+  settings.jitter_seed = 17;
+  settings.validate = validator.function();
+  auto options = test_options(8, 8);
+  options.pool.idle_timeout = 3600s;
+  ConnectionPool pool(options, clock.function(), CountingFactory().function(), settings);
+
+  clock.advance(80s - 1ms);
+  pool.maintain();
+  EXPECT_EQ(validator.calls->load(), 0);  // no check earlier than interval * (1 - jitter)
+
+  // Step through the jitter window: the 8 checks spread over it instead of coming at once.
+  int steps_with_checks = 0;
+  for (int i = 0; i <= 20; ++i) {
+    const int before = validator.calls->load();
+    pool.maintain();
+    if (validator.calls->load() != before) ++steps_with_checks;
+    clock.advance(1s);
+  }
+  EXPECT_EQ(validator.calls->load(), 8);
+  EXPECT_GT(steps_with_checks, 1);
+  EXPECT_EQ(pool.stats().keepalives, 8u);
+
+  // A failed keepalive closes the idle connection; the next borrow makes a new one.
+  validator.fail->store(true);
+  clock.advance(100s);
+  pool.maintain();
+  const auto s = pool.stats();
+  EXPECT_EQ(s.keepalive_failures, 8u);
+  EXPECT_EQ(s.idle, 0);
+}
+
+TEST(ConnectionPool, ReportsALeakOnceWithTheBorrowersTagAndThread) {
+  FakeClock clock;
+  auto settings = ConnectionPool::Settings::passive();
+  settings.leak_threshold = 10s;
+  auto reports = std::make_shared<std::vector<ConnectionPool::LeakReport>>();
+  settings.on_leak = [reports](const ConnectionPool::LeakReport& r) { reports->push_back(r); };
+  ConnectionPool pool(test_options(2, 0), clock.function(), CountingFactory().function(), settings);
+
+  PooledConnection held;
+  std::thread::id borrower;
+  std::thread([&] {
+    borrower = std::this_thread::get_id();
+    held = pool.acquire(1s, "nightly-report");
+  }).join();
+  auto quick = pool.acquire(1s, "quick");
+
+  clock.advance(9s);
+  pool.maintain();
+  quick.release();  // held 9 s: never reported
+  EXPECT_TRUE(reports->empty());
+  clock.advance(1s);
+  pool.maintain();
+  pool.maintain();  // reported once per loan
+  ASSERT_EQ(reports->size(), 1u);
+  EXPECT_EQ((*reports)[0].tag, "nightly-report");
+  EXPECT_EQ((*reports)[0].thread, borrower);
+  EXPECT_EQ((*reports)[0].held, std::chrono::steady_clock::duration(10s));
+  EXPECT_EQ(pool.stats().leaks, 1u);
+  held.release();
+  EXPECT_EQ(pool.stats().in_use, 0);
+}
+
+TEST(ConnectionPool, SoftEvictClosesIdleConnectionsNowAndBorrowedOnesOnReturn) {
+  FakeClock clock;
+  CountingFactory factory;
+  ConnectionPool pool(test_options(4, 2), clock.function(), factory.function());
+  auto borrowed = pool.acquire();
+  Connection& connection = *borrowed;
+  pool.soft_evict();
+  auto s = pool.stats();
+  EXPECT_EQ(s.idle, 0);
+  EXPECT_EQ(s.in_use, 1);
+  EXPECT_EQ(s.soft_evicted, 1u);
+  EXPECT_TRUE(connection.is_open());  // the borrower is not failed
+
+  auto after = pool.acquire();  // a loan made after the eviction is kept on return
+  borrowed.release();
+  after.release();
+  s = pool.stats();
+  EXPECT_EQ(s.soft_evicted, 2u);
+  EXPECT_EQ(s.idle, 1);
+  EXPECT_EQ(factory.made(), 3);
+}
+
+TEST(ConnectionPool, PauseHoldsBorrowersUntilUnpauseOrTheirDeadline) {
+  FakeClock clock;
+  ConnectionPool pool(test_options(2, 1), clock.function(), CountingFactory().function());
+  pool.pause();
+  EXPECT_TRUE(pool.stats().paused);
+  try {
+    (void)pool.acquire(0ms);
+    FAIL() << "acquire() while paused";
+  } catch (const TimeoutError& e) {
+    EXPECT_NE(std::string(e.what()).find("paused"), std::string::npos) << e.what();
+  }
+
+  std::atomic<bool> got{false};
+  std::thread waiter([&] {
+    auto c = pool.acquire(10s);
+    got = static_cast<bool>(c);
+  });
+  wait_for_waiters(pool, 1);
+  EXPECT_FALSE(got.load());
+  pool.unpause();
+  waiter.join();
+  EXPECT_TRUE(got.load());
+  EXPECT_FALSE(pool.stats().paused);
+  EXPECT_EQ(pool.stats().timeouts, 1u);
+}
+
+TEST(ConnectionPool, ServesWaitersInArrivalOrder) {
+  constexpr int kWaiters = 6;
+  FakeClock clock;
+  ConnectionPool pool(test_options(1, 0), clock.function(), CountingFactory().function());
+  auto held = pool.acquire();
+
+  std::mutex order_mutex;
+  std::vector<int> order;
+  std::vector<std::thread> waiters;
+  for (int i = 0; i < kWaiters; ++i) {
+    waiters.emplace_back([&, i] {
+      auto c = pool.acquire(10s);
+      std::lock_guard lock(order_mutex);
+      order.push_back(i);
+    });
+    wait_for_waiters(pool, i + 1);  // waiter i is queued before waiter i + 1 starts
+  }
+  // A borrower arriving now queues behind them instead of taking the connection first.
+  std::thread late([&] {
+    auto c = pool.acquire(10s);
+    std::lock_guard lock(order_mutex);
+    order.push_back(kWaiters);
+  });
+  wait_for_waiters(pool, kWaiters + 1);
+  held.release();
+  for (auto& w : waiters) w.join();
+  late.join();
+  std::vector<int> expected(kWaiters + 1);
+  for (int i = 0; i <= kWaiters; ++i) expected[static_cast<std::size_t>(i)] = i;
+  EXPECT_EQ(order, expected);
+}
+
+TEST(ConnectionPool, NoBorrowerIsOvertakenMoreThanTheQueueAheadOfIt) {
+  // The fairness measure (Stats::most_loans_while_waiting): while one borrower waits, how many
+  // loans go to others. First come, first served bounds it by the borrowers queued ahead of it
+  // (at most kThreads - 1); an unfair pool lets a fast thread take loan after loan meanwhile.
+  constexpr int kMax = 2;
+  constexpr int kThreads = 16;
+  constexpr int kRounds = 150;
+  FakeClock clock;
+  ConnectionPool pool(test_options(kMax, 0), clock.function(), CountingFactory().function());
+  std::atomic<int> failures{0};
+  std::atomic<long> worst_wait_us{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kRounds; ++i) {
+        try {
+          const auto started = std::chrono::steady_clock::now();
+          auto c = pool.acquire(30s);
+          const long waited =
+              static_cast<long>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                    std::chrono::steady_clock::now() - started)
+                                    .count());
+          long seen = worst_wait_us.load();
+          while (waited > seen && !worst_wait_us.compare_exchange_weak(seen, waited)) {
+          }
+          std::this_thread::yield();
+        } catch (const std::exception&) {
+          failures.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  const auto s = pool.stats();
+  EXPECT_LE(s.most_loans_while_waiting, static_cast<std::uint64_t>(kThreads - 1));
+  EXPECT_GT(s.most_loans_while_waiting, 0u);  // there was contention to measure
+  std::printf(
+      "fairness: %d threads, %d connections, %d loans each: at most %llu loans to "
+      "others during one wait (bound %d), longest wait %ld us\n",
+      kThreads, kMax, kRounds, static_cast<unsigned long long>(s.most_loans_while_waiting),
+      kThreads - 1, worst_wait_us.load());
+}
+
+TEST(ConnectionPool, CloseWaitsForBorrowedConnectionsToComeBack) {
+  FakeClock clock;
+  auto settings = ConnectionPool::Settings::passive();
+  settings.close_timeout = 30s;
+  ConnectionPool pool(test_options(2, 0), clock.function(), CountingFactory().function(), settings);
+  auto borrowed = pool.acquire();
+  std::atomic<bool> released{false};
+  std::atomic<bool> closed_after_release{false};
+  std::thread closer([&] {
+    pool.close();
+    closed_after_release = released.load();
+  });
+  // Wait (without sleeping) until close() has begun: acquire() then refuses with UsageError.
+  for (;;) {
+    try {
+      (void)pool.acquire(0ms);
+    } catch (const UsageError&) {
+      break;
+    } catch (const TimeoutError&) {
+    }
+    std::this_thread::yield();
+  }
+  released = true;
+  borrowed.release();
+  closer.join();
+  EXPECT_TRUE(closed_after_release.load());
+  EXPECT_EQ(pool.stats().open, 0);
+}
+
+TEST(ConnectionPool, CloseGivesUpWaitingAfterItsBound) {
+  FakeClock clock;
+  auto settings = ConnectionPool::Settings::passive();
+  settings.close_timeout = 20ms;  // a real wait: the bound itself is what is tested
+  ConnectionPool pool(test_options(2, 0), clock.function(), CountingFactory().function(), settings);
+  auto borrowed = pool.acquire();
+  const auto started = std::chrono::steady_clock::now();
+  pool.close();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  EXPECT_EQ(pool.stats().in_use, 1);
+  EXPECT_TRUE(borrowed->is_open());
+  Connection& connection = *borrowed;
+  (void)connection;
+  borrowed.release();  // closed on return
+  EXPECT_EQ(pool.stats().open, 0);
+}
+
+TEST(ConnectionPool, RejectsSettingsOutOfRange) {
+  FakeClock clock;
+  auto settings = ConnectionPool::Settings::passive();
+  settings.keepalive_jitter = 2.0;
+  settings.warm_concurrency = 0;
+  settings.leak_threshold = -1ms;
+  try {
+    ConnectionPool pool(test_options(2, 0), clock.function(), CountingFactory().function(),
+                        settings);
+    FAIL() << "accepted bad settings";
+  } catch (const UsageError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("keepalive_jitter"), std::string::npos) << what;
+    EXPECT_NE(what.find("warm_concurrency"), std::string::npos) << what;
+    EXPECT_NE(what.find("leak_threshold"), std::string::npos) << what;
+  }
+}
+
+// --- switches ---
+
+// Options whose endpoint state no other test shares (the registry keys on host:port/cluster).
+ConnectionOptions switch_options(int max_connections, int min_connections, const char* cluster) {
+  auto o = test_options(max_connections, min_connections);
+  o.cluster_name = cluster;
+  return o;
+}
+
+struct CountingWarmer {
+  std::shared_ptr<std::atomic<int>> calls = std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<std::atomic<int>> current = std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<std::atomic<int>> peak = std::make_shared<std::atomic<int>>(0);
+  ConnectionPool::Warmer function() const {
+    return [calls = calls, current = current, peak = peak](Connection&) {
+      const int now = current->fetch_add(1) + 1;
+      int seen = peak->load();
+      while (now > seen && !peak->compare_exchange_weak(seen, now)) {
+      }
+      for (int i = 0; i < 200; ++i) std::this_thread::yield();  // overlap with other workers
+      calls->fetch_add(1);
+      current->fetch_sub(1);
+    };
+  }
+};
+
+TEST(ConnectionPool, WarmsIdleConnectionsWhenASwitchIsAnnouncedAndAgainWhenItCompletes) {
+  FakeClock clock;
+  CountingWarmer warmer;
+  auto settings = ConnectionPool::Settings::passive();
+  settings.warm_on_switch = true;
+  settings.warm_concurrency = 2;
+  settings.warm = warmer.function();
+  const auto options = switch_options(8, 6, "pool-warm-unit");
+  const auto endpoint = strategy::endpoint_state_for(options);
+  endpoint->confirm(strategy::Deployment::kBlue);
+  ConnectionPool pool(options, clock.function(), CountingFactory().function(), settings);
+
+  pool.maintain();
+  EXPECT_EQ(warmer.calls->load(), 0);  // nothing announced
+
+  auto borrowed = pool.acquire();  // borrowed connections warm on their own first call
+  endpoint->observe_new_strategy(strategy::Deployment::kBlue, "green");
+  pool.maintain();
+  EXPECT_EQ(warmer.calls->load(), 5);
+  EXPECT_LE(warmer.peak->load(), 2);
+  EXPECT_EQ(pool.stats().warmed, 5u);
+  pool.maintain();
+  EXPECT_EQ(warmer.calls->load(), 5);  // once per change
+
+  endpoint->confirm(strategy::Deployment::kGreen);  // the new side served; nothing bound: done
+  ASSERT_EQ(endpoint->word().active, strategy::Deployment::kGreen);
+  borrowed.release();
+  pool.maintain();  // drops the retired side's sessions (the warmer routes again)
+  EXPECT_EQ(warmer.calls->load(), 11);
+}
+
+TEST(ConnectionPool, WarmsInTheBackgroundWhenASwitchIsAnnounced) {
+  FakeClock clock;
+  CountingWarmer warmer;
+  auto settings = ConnectionPool::Settings::passive();
+  settings.warm_on_switch = true;
+  settings.background = true;
+  settings.housekeeping_period = 3600s;  // only the announcement wakes the thread
+  settings.warm = warmer.function();
+  const auto options = switch_options(4, 4, "pool-warm-background-unit");
+  const auto endpoint = strategy::endpoint_state_for(options);
+  endpoint->confirm(strategy::Deployment::kGreen);
+  ConnectionPool pool(options, clock.function(), CountingFactory().function(), settings);
+  endpoint->observe_new_strategy(strategy::Deployment::kGreen, "blue");
+  const auto limit = std::chrono::steady_clock::now() + 30s;
+  while (pool.stats().warmed < 4u && std::chrono::steady_clock::now() < limit) {
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(pool.stats().warmed, 4u);
   pool.close();
 }
 
