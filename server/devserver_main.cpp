@@ -82,6 +82,13 @@ int main(int argc, char** argv) {
   app.add_option("--batch-bytes", options.batch.max_bytes, "Approximate bytes per result batch")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30));
+  app.add_option("--v2-chunks-per-response", options.v2_chunks_per_response,
+                 "Result chunks per getNextResultBatchV2 response at most")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1024}));
+  bool no_result_batch_v2 = false;
+  app.add_flag("--no-result-batch-v2", no_result_batch_v2,
+               "Answer getNextResultBatchV2 with UNIMPLEMENTED, as a server without it does");
   app.add_option("--max-sql-bytes", options.max_sql_bytes, "Largest SQL text accepted")
       ->capture_default_str();
   app.add_option("--grace", grace_s, "Seconds SIGTERM waits for in-flight calls")
@@ -106,6 +113,7 @@ int main(int argc, char** argv) {
     options.session_idle_timeout = std::chrono::seconds(idle_timeout_s);
     options.query_idle_timeout = std::chrono::milliseconds(static_cast<long>(query_idle_s * 1000));
     options.string_literals = e6data::devserver::parse_string_literals(string_literals);
+    options.result_batch_v2 = !no_result_batch_v2;
 
     // Block the stop signals before any thread starts, then wait for them on this thread.
     sigset_t stop_signals;

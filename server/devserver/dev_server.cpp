@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
@@ -61,6 +62,7 @@ struct EngineState {
   SessionRegistry sessions;
   std::shared_ptr<spdlog::logger> log = e6data::log::get("e6data.devserver");
   std::atomic<std::int64_t> queries_served{0};
+  std::atomic<std::int64_t> result_fetches{0};
   mutable std::mutex draining_mutex;
   std::string draining_toward;
 
@@ -203,6 +205,31 @@ class QueryEngine final : public ::QueryEngineService::Service {
       res->set_resultbatch(query->next_batch(s_.options.batch));
       res->set_sessionid(req->sessionid());
       s_.stamp(res);
+      ++s_.result_fetches;
+    });
+  }
+
+  // PROTOCOL.md §5.3: up to v2_chunks_per_response chunks, in order, and endOfStream on the last
+  // response, which carries data whenever the result ends within it (a small result is whole in
+  // its first response: no extra fetch of an empty one).
+  Status getNextResultBatchV2(ServerContext*, const ::GetNextResultBatchRequest* req,
+                              ::GetNextResultBatchV2Response* res) override {
+    if (!s_.options.result_batch_v2) {
+      return {grpc::StatusCode::UNIMPLEMENTED,
+              "getNextResultBatchV2 is not offered by this server (--no-result-batch-v2)"};
+    }
+    return s_.run("getNextResultBatchV2", [&] {
+      auto query = s_.sessions.find_query(req->sessionid(), req->queryid());
+      const std::size_t most = std::max<std::size_t>(1, s_.options.v2_chunks_per_response);
+      while (static_cast<std::size_t>(res->resultbatches_size()) < most && !query->drained()) {
+        std::string chunk = query->next_batch(s_.options.batch);
+        if (chunk.empty()) break;
+        res->add_resultbatches(std::move(chunk));
+      }
+      res->set_endofstream(query->drained());
+      res->set_sessionid(req->sessionid());
+      s_.stamp(res);
+      ++s_.result_fetches;
     });
   }
 
@@ -438,6 +465,7 @@ class Admin final : public e6data::devserver::DevServerAdmin::Service {
     res->set_active_queries(st.active_queries);
     res->set_active_sessions(st.active_sessions);
     res->set_queries_served(st.queries_served);
+    res->set_result_fetches(st.result_fetches);
   }
   EngineState& s_;
   DevServer& server_;
@@ -569,8 +597,9 @@ void DevServer::set_draining(const std::string& toward) {
 
 DevServerStatus DevServer::status() const {
   EngineState& state = *impl_->state;
-  return {state.options.deployment, state.draining(), state.sessions.query_count(),
-          state.sessions.session_count(), state.queries_served.load()};
+  return {state.options.deployment,     state.draining(),
+          state.sessions.query_count(), state.sessions.session_count(),
+          state.queries_served.load(),  state.result_fetches.load()};
 }
 
 void DevServer::shutdown(std::chrono::milliseconds grace) {

@@ -27,6 +27,10 @@ struct DevServerOptions {
   // A query no call touched for this long is dropped (e6data's planner query lifetime).
   std::chrono::milliseconds query_idle_timeout = std::chrono::seconds(900);
   BatchLimits batch;
+  // Result Batch V2 (PROTOCOL.md §5.3): served unless false (then UNIMPLEMENTED, as an older
+  // server answers), with at most this many chunks per response (e6data's stated bound: 8).
+  bool result_batch_v2 = true;
+  std::size_t v2_chunks_per_response = 8;
   std::size_t max_sql_bytes = 1u << 20;
   // How string literals in SQL text are read (sql_literals.hpp): SQLite's ANSI rule, or
   // backslash escapes as e6data's Python connector writes its parameters.
@@ -39,6 +43,7 @@ struct DevServerStatus {
   std::int64_t active_queries = 0;
   std::int64_t active_sessions = 0;
   std::int64_t queries_served = 0;
+  std::int64_t result_fetches = 0;  // getNextResultBatch and getNextResultBatchV2 calls answered
 };
 
 class DevServer {

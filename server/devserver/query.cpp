@@ -238,6 +238,11 @@ std::string Query::next_batch(const BatchLimits& limits) {
   return wire::encode_chunk(std::move(batch).finish());
 }
 
+bool Query::drained() {
+  std::lock_guard lock(mutex_);
+  return executed_ && !has_row_;
+}
+
 bool Query::executed() {
   std::lock_guard lock(mutex_);
   return executed_;

@@ -56,6 +56,9 @@ class Query {
   ResultSchema metadata();
   // The next encoded Chunk; empty once the result is exhausted.
   std::string next_batch(const BatchLimits& limits);
+  // True once every row of the result was handed out by next_batch() (or there was none); false
+  // before execute().
+  bool drained();
   // True once executed (the status RPC's "finished executing").
   bool executed();
   std::int64_t row_count();

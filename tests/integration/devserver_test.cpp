@@ -610,5 +610,138 @@ TEST_F(OwnDatabaseTest, WritesArePersistedToTheFile) {
                         run(session, "SELECT * FROM items WHERE id = 4"));
 }
 
+// ---- Result Batch V2 (PROTOCOL.md §5.3) ----
+
+class ResultBatchV2Test : public DevServerTest {
+ protected:
+  static devserver::DevServerOptions v2_options() {
+    auto options = default_options();
+    options.batch.max_rows = 10;
+    options.v2_chunks_per_response = 3;
+    return options;
+  }
+  void SetUp() override { start(v2_options()); }
+
+  // A query of `rows` rows numbered from 0, executed and described.
+  std::string numbers(const std::string& session, int rows) {
+    const std::string id =
+        prepare(session,
+                "WITH RECURSIVE n(v) AS (SELECT 0 UNION ALL SELECT v + 1 FROM n WHERE v + "
+                "1 < " +
+                    std::to_string(rows) + ") SELECT v FROM n WHERE v < " + std::to_string(rows));
+    EXPECT_TRUE(execute(session, id).ok());
+    GetResultMetadataRequest meta_req;
+    meta_req.set_sessionid(session);
+    meta_req.set_queryid(id);
+    GetResultMetadataResponse meta;
+    EXPECT_TRUE(engine_->getResultMetadata(context().get(), meta_req, &meta).ok());
+    return id;
+  }
+
+  grpc::Status fetch_v2(const std::string& session, const std::string& id,
+                        GetNextResultBatchV2Response& res) {
+    GetNextResultBatchRequest req;
+    req.set_sessionid(session);
+    req.set_queryid(id);
+    res.Clear();
+    return engine_->getNextResultBatchV2(context().get(), req, &res);
+  }
+
+  // The rows of each chunk of `res`, in order, appended to `values`; returns the chunk sizes.
+  static std::vector<std::int64_t> read_chunks(const GetNextResultBatchV2Response& res,
+                                               std::vector<std::int64_t>& values) {
+    std::vector<std::int64_t> sizes;
+    for (const auto& chunk : res.resultbatches()) {
+      const Batch batch = decode_result_batch(chunk, {.expected_columns = 1});
+      sizes.push_back(batch.num_rows());
+      for (std::int64_t r = 0; r < batch.num_rows(); ++r) {
+        values.push_back(batch.column(0).int64_at(r));
+      }
+    }
+    return sizes;
+  }
+
+  std::int64_t result_fetches() {
+    devserver::GetStatusRequest req;
+    devserver::AdminStatus st;
+    EXPECT_TRUE(admin_->GetStatus(context().get(), req, &st).ok());
+    return st.result_fetches();
+  }
+};
+
+TEST_F(ResultBatchV2Test, PacksChunksInOrderAndMarksTheLastResponse) {
+  const std::string session = authenticate();
+  const std::string id = numbers(session, 45);
+  std::vector<std::int64_t> values;
+  GetNextResultBatchV2Response res;
+  ASSERT_TRUE(fetch_v2(session, id, res).ok());
+  EXPECT_EQ(read_chunks(res, values), (std::vector<std::int64_t>{10, 10, 10}));
+  EXPECT_FALSE(res.endofstream());
+  EXPECT_EQ(res.sessionid(), session);
+  ASSERT_TRUE(fetch_v2(session, id, res).ok());
+  EXPECT_EQ(read_chunks(res, values), (std::vector<std::int64_t>{10, 5}));
+  EXPECT_TRUE(res.endofstream()) << "the last response carries data and the end";
+  ASSERT_EQ(values.size(), 45U);
+  for (std::size_t i = 0; i < values.size(); ++i) EXPECT_EQ(values[i], static_cast<int>(i));
+  EXPECT_EQ(result_fetches(), 2);
+}
+
+TEST_F(ResultBatchV2Test, ASmallResultEndsInItsFirstResponse) {
+  const std::string session = authenticate();
+  const std::string id = numbers(session, 7);
+  std::vector<std::int64_t> values;
+  GetNextResultBatchV2Response res;
+  ASSERT_TRUE(fetch_v2(session, id, res).ok());
+  EXPECT_EQ(read_chunks(res, values), (std::vector<std::int64_t>{7}));
+  EXPECT_TRUE(res.endofstream());
+  EXPECT_EQ(result_fetches(), 1);
+}
+
+TEST_F(ResultBatchV2Test, AResultThatFillsItsLastResponseExactlyEndsThere) {
+  const std::string session = authenticate();
+  const std::string id = numbers(session, 30);  // three full chunks: one full response
+  std::vector<std::int64_t> values;
+  GetNextResultBatchV2Response res;
+  ASSERT_TRUE(fetch_v2(session, id, res).ok());
+  EXPECT_EQ(read_chunks(res, values), (std::vector<std::int64_t>{10, 10, 10}));
+  EXPECT_TRUE(res.endofstream()) << "no further fetch of nothing";
+}
+
+TEST_F(ResultBatchV2Test, AnEmptyResultEndsWithNoChunks) {
+  const std::string session = authenticate();
+  const std::string id = numbers(session, 0);
+  GetNextResultBatchV2Response res;
+  ASSERT_TRUE(fetch_v2(session, id, res).ok());
+  EXPECT_EQ(res.resultbatches_size(), 0);
+  EXPECT_TRUE(res.endofstream());
+}
+
+TEST_F(ResultBatchV2Test, ResponsesCarryNewStrategyWhileDraining) {
+  const std::string session = authenticate();
+  const std::string id = numbers(session, 45);
+  GetNextResultBatchV2Response res;
+  ASSERT_TRUE(fetch_v2(session, id, res).ok());
+  EXPECT_FALSE(res.has_new_strategy());
+  server_->set_draining("green");
+  ASSERT_TRUE(fetch_v2(session, id, res).ok());
+  EXPECT_TRUE(res.has_new_strategy());
+  EXPECT_EQ(res.new_strategy(), "green");
+}
+
+TEST_F(ResultBatchV2Test, AServerWithoutV2AnswersUnimplementedAndServesV1) {
+  server_->shutdown(std::chrono::milliseconds(0));
+  server_.reset();  // its demo database file goes with it, before the next one is made
+  auto options = v2_options();
+  options.result_batch_v2 = false;
+  start(options);
+  const std::string session = authenticate();
+  const std::string id = numbers(session, 15);
+  GetNextResultBatchV2Response res;
+  EXPECT_EQ(fetch_v2(session, id, res).error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_EQ(result_fetches(), 0);
+  const QueryResult result = fetch_all(session, id);  // nothing was consumed
+  EXPECT_EQ(result.rows(), 15);
+}
+
 }  // namespace
 }  // namespace e6data
