@@ -37,10 +37,11 @@
 ///   log `e6data`, Stats::leaks, Settings::on_leak) with the borrower's tag and thread.
 /// - soft_evict(), pause()/unpause(), FIFO waiters (no borrower is overtaken by a later one),
 ///   and close() that waits up to `close_timeout` for borrowed connections.
-/// - Switches: when a switch is announced on the pool's endpoint, idle connections authenticate on
-///   the announced deployment in the background (at most `warm_concurrency` at once), so the
-///   first borrowers after the switch pay no authentication; once the switch completes, the same
-///   pass drops the idle connections' sessions on the retired deployment (no call, no failure).
+/// - Switches: when a switch is announced on the pool's endpoint, its connections (idle and
+///   borrowed: a Connection may serve two threads) authenticate on the announced deployment in
+///   the background (at most `warm_concurrency` at once), so the first borrowers after the switch
+///   pay no authentication; once the switch completes, the same pass drops their sessions on the
+///   retired deployment (no call, no failure). Queries running on the old side are not touched.
 
 #include <chrono>
 #include <cstdint>
@@ -180,7 +181,7 @@ class ConnectionPool {
     std::chrono::milliseconds leak_threshold{0};
     /// \brief close() waits this long for borrowed connections to come back.
     std::chrono::milliseconds close_timeout{5000};
-    /// \brief Authenticate idle connections on an announced deployment ahead of use.
+    /// \brief Authenticate the connections on an announced deployment ahead of use.
     bool warm_on_switch = true;
     /// \brief At most this many warmings at once (1..64).
     int warm_concurrency = 4;

@@ -39,6 +39,7 @@ struct Borrow {
   TimePoint at;
   std::uint64_t eviction_epoch = 0;
   bool reported = false;
+  std::weak_ptr<Connection> connection;  // for warming: a Connection may serve two threads
 };
 
 // Connections taken out of the pool under the lock, closed and destroyed after it is released
@@ -264,6 +265,11 @@ void PoolState::maintain() {
         warm_requested = false;
         seen_generation = generation;
         for (const auto& entry : idle) to_warm.push_back(entry.connection);
+        // Borrowed ones too: with every connection out under load, warming only idle ones
+        // would warm none. The borrower's calls join the warming's authentication.
+        for (const auto& [id, borrow] : borrows) {
+          if (auto connection = borrow.connection.lock()) to_warm.push_back(std::move(connection));
+        }
       }
     }
   }
@@ -635,8 +641,10 @@ PooledConnection ConnectionPool::acquire(std::chrono::milliseconds timeout, std:
       leave_queue();
       ++state.loans;
       const std::uint64_t borrow = state.next_borrow++;
-      state.borrows.emplace(borrow, detail::Borrow{std::move(tag), std::this_thread::get_id(), now,
-                                                   state.eviction_epoch, false});
+      state.borrows.emplace(
+          borrow,
+          detail::Borrow{
+              std::move(tag), std::this_thread::get_id(), now, state.eviction_epoch, false, {}});
       ++state.in_use;
       if (!state.idle.empty()) {
         detail::IdleConnection entry = std::move(state.idle.back());
@@ -644,13 +652,16 @@ PooledConnection ConnectionPool::acquire(std::chrono::milliseconds timeout, std:
         const bool check = state.settings.validate_on_borrow &&
                            now - entry.alive >= std::chrono::duration_cast<detail::Duration>(
                                                     state.settings.validation_bypass);
-        if (!check)
+        if (!check) {
+          state.borrows[borrow].connection = entry.connection;
           return PooledConnection(state_, std::move(entry.connection), entry.created, borrow);
+        }
         lock.unlock();
         try {
           state.settings.validate(*entry.connection, state.settings.validation_timeout);
           lock.lock();
           ++state.counters.validations;
+          state.borrows[borrow].connection = entry.connection;
           return PooledConnection(state_, std::move(entry.connection), entry.created, borrow);
         } catch (...) {
           // Not usable: close it and give its slot a new connection (lazy: no call here).
@@ -667,6 +678,10 @@ PooledConnection ConnectionPool::acquire(std::chrono::milliseconds timeout, std:
       lock.unlock();
       try {
         auto connection = detail::make_connection(state);
+        lock.lock();
+        if (const auto it = state.borrows.find(borrow); it != state.borrows.end()) {
+          it->second.connection = connection;
+        }
         return PooledConnection(state_, std::move(connection), now, borrow);
       } catch (...) {
         lock.lock();
