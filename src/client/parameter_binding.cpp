@@ -38,14 +38,17 @@ bool is_valid_name(std::string_view name) {
 
 // One past the closing quote of the quoted token at `begin`, or the end of the text when it is
 // unterminated. A doubled quote is an escaped quote; backslash is an ordinary character.
-std::size_t skip_quoted(std::string_view sql, std::size_t begin) {
+// `backslash_escapes`: a backslash escapes the next byte (the backslash reading of '...' strings;
+// a doubled quote is an escape in both readings).
+std::size_t skip_quoted(std::string_view sql, std::size_t begin, bool backslash_escapes = false) {
   const char quote = sql[begin];
   std::size_t i = begin + 1;
   while (i < sql.size()) {
-    if (sql[i] != quote) {
-      ++i;
-    } else if (i + 1 < sql.size() && sql[i + 1] == quote) {
+    const bool escaped_quote = sql[i] == quote && i + 1 < sql.size() && sql[i + 1] == quote;
+    if ((backslash_escapes && sql[i] == '\\') || escaped_quote) {
       i += 2;
+    } else if (sql[i] != quote) {
+      ++i;
     } else {
       return i + 1;
     }
@@ -344,13 +347,29 @@ std::vector<std::size_t> match_names(const std::vector<Placeholder>& placeholder
 
 }  // namespace
 
-std::vector<Placeholder> find_placeholders(std::string_view sql) {
+std::vector<Placeholder> find_placeholders(std::string_view sql, std::string_view dialect) {
   std::vector<Placeholder> found;
   std::size_t i = 0;
   while (i < sql.size()) {
     const char c = sql[i];
     const char next = i + 1 < sql.size() ? sql[i + 1] : '\0';
-    if (c == '\'' || c == '"' || c == '`') {
+    if (c == '\'') {
+      const std::size_t end = skip_quoted(sql, i, dialect == "backslash");
+      if (dialect.empty()) {
+        // Undeclared: where this string ends depends on whether the engine reads a backslash as
+        // an escape, so a value placed after it could land inside it (and end it).
+        const std::size_t slash = sql.substr(i, end - i).find('\\');
+        if (slash != kNpos) {
+          throw UsageError(
+              "SQL statement: the string literal at byte " + std::to_string(i) +
+              " holds a backslash (byte " + std::to_string(i + slash) +
+              "); where it ends depends on how the engine reads string literals, so values "
+              "cannot be placed safely. Declare the connection's string_literals (ansi or "
+              "backslash, E6DATA_STRING_LITERALS), or set a catalog for typed parameters");
+        }
+      }
+      i = end;
+    } else if (c == '"' || c == '`') {
       i = skip_quoted(sql, i);
     } else if (c == '-' && next == '-') {
       i = skip_line_comment(sql, i);
@@ -406,7 +425,7 @@ std::string sql_literal(const Value& value, std::string_view parameter_name_for_
 
 std::string bind_positional(std::string_view sql, const std::vector<Value>& values,
                             std::string_view dialect) {
-  const std::vector<Placeholder> placeholders = find_placeholders(sql);
+  const std::vector<Placeholder> placeholders = find_placeholders(sql, dialect);
   const std::size_t count = require_only(placeholders, /*named=*/false, "bind_positional");
   if (count != values.size()) {
     throw UsageError("bind_positional: the statement has " + std::to_string(count) +
@@ -422,7 +441,7 @@ std::string bind_positional(std::string_view sql, const std::vector<Value>& valu
 
 std::string bind_named(std::string_view sql, const NamedParameters& values,
                        std::string_view dialect) {
-  const std::vector<Placeholder> placeholders = find_placeholders(sql);
+  const std::vector<Placeholder> placeholders = find_placeholders(sql, dialect);
   require_only(placeholders, /*named=*/true, "bind_named");
   const std::vector<std::size_t> matched = match_names(placeholders, values, "bind_named");
   // One literal per value, however often its name appears.

@@ -58,10 +58,14 @@ struct Placeholder {
 /// cast, and `:name` right after an identifier character or ':' is not a placeholder (`a:b`,
 /// `x:::y`). Unterminated strings and comments run to the end of the text.
 /// \param sql the statement
+/// \param dialect how the engine reads '...' strings: "ansi" (the default: only '' escapes),
+///   "backslash" (\\ escapes the next byte too) or "" (undeclared: a string holding a backslash
+///   is refused, since the two readings end it in different places)
 /// \return the placeholders, by increasing offset
 /// \throws UsageError when the statement is read differently by the dialects we target: a line
-///   comment holding a \r that is not followed by \n, or `/*` inside a block comment.
-std::vector<Placeholder> find_placeholders(std::string_view sql);
+///   comment holding a \r that is not followed by \n, `/*` inside a block comment, or (dialect
+///   undeclared) a string literal holding a backslash.
+std::vector<Placeholder> find_placeholders(std::string_view sql, std::string_view dialect = "ansi");
 
 /// \brief The SQL literal whose value is exactly `value`.
 ///

@@ -96,6 +96,36 @@ TEST(FindPlaceholders, BackslashIsNotAnEscape) {
   EXPECT_EQ(find_placeholders(R"(SELECT "\", ?)"), std::vector<Placeholder>{positional_at(12)});
 }
 
+// The statement's own strings are read the way the engine reads them: with backslash escapes
+// the ? below is inside the string `a', ?, ` and nothing may be placed there (the fuzz target
+// found that a value placed there by the ANSI reading ended the engine's string).
+TEST(FindPlaceholders, TheBackslashDialectReadsEscapesInTheStatementsStrings) {
+  EXPECT_TRUE(find_placeholders(R"(SELECT 'a\', ?, ')", "backslash").empty());
+  EXPECT_EQ(find_placeholders(R"(SELECT 'a\\', ?)", "backslash"),
+            std::vector<Placeholder>{positional_at(14)});
+  EXPECT_EQ(find_placeholders(R"(SELECT 'it''s', ?)", "backslash"),
+            std::vector<Placeholder>{positional_at(16)});
+  // Quoted identifiers keep their own rule.
+  EXPECT_EQ(find_placeholders(R"(SELECT "\", ?)", "backslash"),
+            std::vector<Placeholder>{positional_at(12)});
+  EXPECT_THROW(
+      (void)bind_positional(R"('a\', ?, ' OR 1=1 --)", {Value{std::string("x")}}, "backslash"),
+      UsageError);
+}
+
+TEST(FindPlaceholders, AnUndeclaredDialectRefusesABackslashInTheStatementsStrings) {
+  try {
+    (void)bind_positional(R"(SELECT 'a\', ?, ')", {Value{std::string("x")}}, "");
+    FAIL() << "bound a value next to a string whose end depends on the dialect";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("string literal at byte 7 holds a backslash"),
+              std::string::npos)
+        << e.what();
+  }
+  // Without a backslash in its strings the statement binds in any dialect.
+  EXPECT_EQ(bind_positional("SELECT 'a', ?", {Value{std::int64_t{1}}}, ""), "SELECT 'a', 1");
+}
+
 TEST(FindPlaceholders, IgnoresQuotedIdentifiers) {
   EXPECT_EQ(find_placeholders("SELECT \"a?\"\"b :c\", `d?``e :f`, ?"),
             std::vector<Placeholder>{positional_at(31)});
