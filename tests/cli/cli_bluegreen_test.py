@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""e6data-cli test-connection and inspect against the blue-green cluster (nginx router, blue and
+"""e6data-cli test-connection, monitor and inspect against the blue-green cluster (nginx router, blue and
 green dev servers) while it switches: test-connection --duration runs through 5 switches and
-must report 100 % success with both deployments serving, exit 0; inspect during a switch
+must report 100 % success with both deployments serving; monitor --jsonl must see every switch
+announced and completed, and count them in its summary; inspect during a switch
 (held open by a running query) reports the deployment that takes new work; Ctrl-C on that query
 lets the switch complete. The cluster is always brought down.
 
@@ -53,7 +54,10 @@ def run_tests(cli, cluster, endpoint):
     env.update({"E6DATA_HOST": endpoint.rsplit(":", 1)[0], "E6DATA_PORT": endpoint.rsplit(":", 1)[1],
                 "E6DATA_USERNAME": "demo", "E6DATA_PASSWORD": "demo"})
 
-    # test-connection through five switches.
+    # test-connection and monitor through five switches.
+    monitor = subprocess.Popen([cli, "monitor", "--jsonl", "--interval", "0.1"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               stdin=subprocess.DEVNULL)
     tester = subprocess.Popen([cli, "test-connection", "--duration", "600", "--interval", "0.05",
                                "--query", "select count(*) from customers"], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -65,12 +69,35 @@ def run_tests(cli, cluster, endpoint):
             check(sw.returncode == 0, f"switch {i + 1}: {sw.stderr[-300:]}")
             time.sleep(0.5)
     finally:
+        time.sleep(0.5)
+        monitor.send_signal(signal.SIGINT)
+        try:
+            monitor_out, monitor_err = monitor.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            monitor.kill()
+            monitor_out, monitor_err = monitor.communicate()
         tester.send_signal(signal.SIGINT)
         try:
             stdout, stderr = tester.communicate(timeout=30)
         except subprocess.TimeoutExpired:
             tester.kill()
             stdout, stderr = tester.communicate()
+    try:
+        events = [json.loads(line) for line in monitor_out.splitlines()]
+    except ValueError:
+        events = []
+    completed = [e for e in events if e.get("event") == "switch-completed"]
+    announced = [e for e in events if e.get("event") == "switch-announced"]
+    check(len(completed) == 5 and len(announced) >= 1,
+          f"monitor sees every switch complete: {monitor_out[-1500:]} "
+          f"{monitor_err[-300:]}")
+    check(bool(events) and events[-1].get("summary") and events[-1].get("switches") == 5
+          and len(events[-1].get("switch_seconds", [])) + events[-1].get("unannounced", 0) == 5,
+          f"monitor's summary counts 5 switches with their durations: {events[-1:]}")
+    check(monitor.returncode == 130, f"monitor exits 130 on Ctrl-C: {monitor.returncode}")
+    actives = [e["active"] for e in completed]
+    check(all(a != b for a, b in zip(actives, actives[1:])),
+          f"each completed switch changes the active deployment: {actives}")
     m = re.search(r"(\d+) attempts: (\d+) succeeded, (\d+) failed \(100\.0 % success\)", stdout)
     check(m is not None and int(m.group(1)) > 20 and m.group(3) == "0",
           f"test-connection during 5 switches: 100 % success: {stdout[-800:]} {stderr[-300:]}")

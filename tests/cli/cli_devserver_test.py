@@ -259,7 +259,7 @@ def run_tests(cli, server, scratch):
           f"a wrong token is an authentication error: {out.stderr}")
     out = run(cli, ["--version"], env)
     check(out.returncode == 0 and out.stdout.startswith("e6data-cli "), f"--version: {out.stdout}")
-    for sub in ["query", "test-connection", "inspect", "decode"]:
+    for sub in ["query", "test-connection", "inspect", "monitor", "decode"]:
         out = run(cli, [sub, "--help"], env)
         check(out.returncode == 0 and "Examples:" in out.stdout, f"{sub} --help has examples")
 
@@ -307,6 +307,11 @@ def run_tests(cli, server, scratch):
               and state["endpoint"].startswith("127.0.0.1:"), f"inspect --json: {state}")
     except ValueError:
         check(False, f"inspect --json parses: {out.stdout!r}")
+    out = run(cli, ["monitor", "--jsonl", "--duration", "0.5", "--interval", "0.1"], env)
+    lines = out.stdout.splitlines()
+    check(out.returncode == 0 and len(lines) == 2 and json.loads(lines[0])["event"] == "start"
+          and json.loads(lines[0])["active"] == "blue" and json.loads(lines[1])["switches"] == 0,
+          f"monitor --duration: a start line and a summary, exit 0: {out.returncode} {out.stdout}")
     out = run(cli, ["inspect"], closed)
     check(out.returncode == 1 and "connection error" in out.stderr, f"inspect fails: {out.stderr}")
 

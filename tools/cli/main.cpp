@@ -7,13 +7,14 @@
 #include "e6data/errors.hpp"
 #include "exit_codes.hpp"
 #include "inspect_command.hpp"
+#include "monitor_command.hpp"
 #include "query_command.hpp"
 #include "test_connection_command.hpp"
 
 namespace {
 
 constexpr const char* kFooter =
-    R"(Connection settings (query, test-connection, inspect): a URI argument
+    R"(Connection settings (query, test-connection, inspect, monitor): a URI argument
 (e6data://user@host:port/catalog/database?key=value; e6datas:// for TLS), or --host, --port,
 --user, ..., else the E6DATA_* environment (E6DATA_HOST, E6DATA_PORT, E6DATA_USERNAME,
 E6DATA_PASSWORD, E6DATA_CATALOG, ...). The access token comes from E6DATA_PASSWORD,
@@ -25,6 +26,7 @@ Examples:
   e6data-cli query -c "select 1"
   e6data-cli test-connection --count 10
   e6data-cli inspect --json
+  e6data-cli monitor --jsonl
   e6data-cli decode batch.bin
 Run "e6data-cli SUBCOMMAND --help" for each subcommand's options and examples.)";
 
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
   e6data::cli::add_query_command(app, exit_code);
   e6data::cli::add_test_connection_command(app, exit_code);
   e6data::cli::add_inspect_command(app, exit_code);
+  e6data::cli::add_monitor_command(app, exit_code);
   e6data::cli::add_decode_command(app, exit_code);
   auto command_name = [&app] {
     const auto used = app.get_subcommands();
@@ -55,7 +58,7 @@ int main(int argc, char** argv) {
     }
     if (!known) {
       std::cerr << "e6data-cli: unknown subcommand '" << first
-                << "' (query, test-connection, inspect, decode; see e6data-cli --help)\n";
+                << "' (query, test-connection, inspect, monitor, decode; see e6data-cli --help)\n";
       return e6data::cli::kExitUsage;
     }
   }
