@@ -86,8 +86,9 @@ StrategyCell* shared_strategy_cell(const std::string& name, const std::string& e
       return fail(path, why);
     }
     void* p = ::mmap(nullptr, sizeof(FileLayout), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    const std::string why = p == MAP_FAILED ? errno_text() : std::string();  // before close()
     ::close(fd);
-    if (p == MAP_FAILED) return fail(path, errno_text());
+    if (p == MAP_FAILED) return fail(path, why);
     layout = static_cast<FileLayout*>(p);
     std::uint64_t expected = 0;
     if (!layout->magic.compare_exchange_strong(expected, kMagic) && expected != kMagic) {
