@@ -1,5 +1,7 @@
 #include "client/query.hpp"
 
+#include <algorithm>
+
 #include "client/statement_kind.hpp"
 #include "e6data/decode.hpp"
 #include "log/logger.hpp"
@@ -122,6 +124,8 @@ void Query::forget(bool clear_on_server) {
   exhausted_ = true;
   read_ahead_.clear();
   read_ahead_wanted_ = false;
+  fetch_form_ = FetchForm::kUndecided;
+  fetched_ = false;
   outcome_ = Outcome::kNotSent;
 }
 
@@ -196,6 +200,8 @@ void Query::execute_and_describe(strategy::TimePoint until, const QueryOptions& 
   columns_ = std::move(schema.columns);
   row_count_ = schema.row_count;
   exhausted_ = false;
+  fetch_form_ = FetchForm::kUndecided;
+  fetched_ = false;
 }
 
 bool Query::judge(const Error& e, QueryStage stage, const char* operation) {
@@ -300,25 +306,20 @@ std::optional<Batch> Query::next_batch(const QueryOptions& options) {
   }
   if (exhausted_) return std::nullopt;
   const strategy::TimePoint until = deadline(options, true);
+  std::size_t bytes = 0;
   if (read_ahead_wanted_) {
     // A read begun on a deployment that is being retired (a lag hold sent it to the active side
     // while a switch was pending; PROTOCOL.md §6) can be cut when that side finishes draining.
     // Read it ahead, up to a budget, before handing over its first row: a cut then loses no
     // delivered row, and the read runs again on the new deployment.
     read_ahead_wanted_ = false;
-    std::size_t bytes = 0;
-    while (bytes < kReadAheadBudget) {
-      auto batch = fetch_one(until, options, bytes);
-      if (!batch) break;
-      read_ahead_.push_back(std::move(*batch));
+    while (bytes < kReadAheadBudget && fetch_more(until, options, bytes)) {
     }
-    if (read_ahead_.empty()) return std::nullopt;
-    return deliver(take_read_ahead());
+  } else {
+    (void)fetch_more(until, options, bytes);
   }
-  std::size_t bytes = 0;
-  auto batch = fetch_one(until, options, bytes);
-  if (!batch) return std::nullopt;
-  return deliver(std::move(*batch));
+  if (read_ahead_.empty()) return std::nullopt;
+  return deliver(take_read_ahead());
 }
 
 Batch Query::take_read_ahead() {
@@ -338,29 +339,92 @@ void Query::note_where_the_read_runs() {
       is_read_ && w.pending != strategy::Deployment::kNone && w.pending != route_.deployment;
 }
 
-std::optional<Batch> Query::fetch_one(strategy::TimePoint until, const QueryOptions& options,
-                                      std::size_t& bytes) {
+Query::FetchForm Query::choose_fetch_form() const {
+  const std::string& mode = connection_->options.result_batch_v2;
+  if (mode == "on") return FetchForm::kV2;
+  if (mode != "auto") return FetchForm::kV1;  // "off", and "" (the default)
+  // "auto": V2 unless this deployment said it has none (until the next switch).
+  return connection_->endpoint->result_batch_v1_only(route_.deployment) ? FetchForm::kV1
+                                                                        : FetchForm::kV2;
+}
+
+bool Query::fall_back_to_v1(const Error& e) {
+  // UNIMPLEMENTED means the server has no such method: the call did nothing, so nothing of the
+  // result was consumed by it. Only before the first answered fetch, though: a server that served
+  // V2 and then refuses it is not an older server, and the result's position would be unsure.
+  if (fetch_form_ != FetchForm::kV2 || e.cause() != FailureCause::kUnimplemented || fetched_ ||
+      connection_->options.result_batch_v2 == "on") {
+    return false;
+  }
+  connection_->endpoint->note_result_batch_v1_only(route_.deployment);
+  fetch_form_ = FetchForm::kV1;
+  log::event(log::get("e6data"), spdlog::level::info,
+             "the deployment has no getNextResultBatchV2: reading its results with "
+             "getNextResultBatch until the next switch",
+             {{"query_id", query_id_}, {"strategy", deployment_name(route_.deployment)}});
+  return true;
+}
+
+std::size_t Query::decode_and_keep(const std::vector<std::string_view>& chunks) {
+  std::vector<Batch> decoded;
+  decoded.reserve(chunks.size());
+  try {
+    for (const std::string_view chunk : chunks) {
+      if (chunk.empty()) {
+        throw DecodeError("a V2 response element of zero bytes (each element is one whole Chunk)",
+                          0);
+      }
+      Batch batch = decode_result_batch(chunk, {.expected_columns = columns_.size()});
+      if (!batch.is_end_of_results()) decoded.push_back(std::move(batch));
+    }
+  } catch (const DecodeError& e) {
+    // The server handed over batches the connector cannot read: they are consumed.
+    unknown_position_ = std::string("a batch could not be decoded: ") + e.what();
+    forget(true);
+    throw;
+  }
+  for (Batch& batch : decoded) read_ahead_.push_back(std::move(batch));
+  return decoded.size();
+}
+
+bool Query::fetch_more(strategy::TimePoint until, const QueryOptions& options, std::size_t& bytes) {
   auto& conn = *connection_;
+  auto pause = std::chrono::duration_cast<strategy::Duration>(kFirstEmptyPause);
   for (;;) {
     throw_if_cancelled("Cursor::next_batch");
-    std::optional<Batch> batch;
+    if (fetch_form_ == FetchForm::kUndecided) fetch_form_ = choose_fetch_form();
+    bool end = false;
+    bool nothing_ready = false;
     try {
       const auto req = request<GetNextResultBatchRequest>();
       // Not repeatable: a retried fetch could skip a batch the server already sent.
-      const auto res = bound_call([&] { return conn.client.next_batch(req, call(until, options)); },
-                                  strategy::Repeat::kUnsafe, until);
-      bytes += res.resultbatch().size();
-      try {
-        batch = decode_result_batch(res.resultbatch(), {.expected_columns = columns_.size()});
-      } catch (const DecodeError& e) {
-        // The server handed over a batch the connector cannot read: it is consumed.
-        unknown_position_ = std::string("a batch could not be decoded: ") + e.what();
-        forget(true);
-        throw;
+      if (fetch_form_ == FetchForm::kV2) {
+        const auto res =
+            bound_call([&] { return conn.client.next_batch_v2(req, call(until, options)); },
+                       strategy::Repeat::kUnsafe, until);
+        fetched_ = true;
+        std::vector<std::string_view> chunks;
+        chunks.reserve(static_cast<std::size_t>(res.resultbatches_size()));
+        for (const std::string& chunk : res.resultbatches()) {
+          bytes += chunk.size();
+          chunks.emplace_back(chunk);
+        }
+        const std::size_t kept = decode_and_keep(chunks);
+        end = res.endofstream();
+        nothing_ready = !end && kept == 0;
+      } else {
+        const auto res =
+            bound_call([&] { return conn.client.next_batch(req, call(until, options)); },
+                       strategy::Repeat::kUnsafe, until);
+        fetched_ = true;
+        bytes += res.resultbatch().size();
+        // An empty resultBatch, or a Chunk of size 0, is the end (PROTOCOL.md §5.2).
+        end = res.resultbatch().empty() || decode_and_keep({res.resultbatch()}) == 0;
       }
     } catch (const DecodeError&) {
       throw;
     } catch (const Error& e) {
+      if (fall_back_to_v1(e)) continue;
       const auto columns = columns_.size();
       (void)judge(e, QueryStage::kResult, "fetch");
       // Re-run: the statement runs again from the start (no row of it was delivered), and what
@@ -378,16 +442,32 @@ std::optional<Batch> Query::fetch_one(strategy::TimePoint until, const QueryOpti
       }
       continue;
     }
-    if (batch->is_end_of_results()) {
+    if (nothing_ready) {
+      // Nothing ready yet (or only chunks of size 0): ask again after a short, growing pause,
+      // within the deadline. The response consumed nothing, so the result stays readable.
+      auto& clock = conn.endpoint->clock();
+      const strategy::TimePoint now = clock.now();
+      if (now + pause >= until) {
+        throw TimeoutError(ErrorKind::kTimeout,
+                           "Cursor::next_batch: query " + query_id_ +
+                               " had no rows ready before the call's deadline (nothing was "
+                               "consumed: a later next_batch() reads on)");
+      }
+      clock.sleep_until(now + pause);
+      pause = std::min(pause * 2, std::chrono::duration_cast<strategy::Duration>(kMaxEmptyPause));
+      continue;
+    }
+    if (end) {
       exhausted_ = true;
       // Nothing more runs on the deployment: a pending switch need not wait for clear(). The
       // server handle stays (status, explain analyze) until the cursor lets go of it, or until a
       // switch away from the deployment is announced (then it is cleared off this path).
       release_binding();
       parked_ = conn.parked.park({route_, query_id_, engine_ip_});
-      return std::nullopt;
     }
-    return batch;
+    // A V2 response that ends the result may carry its last rows (PROTOCOL.md §5.3): they are in
+    // read_ahead_ all the same.
+    return !end;
   }
 }
 

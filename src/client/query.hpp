@@ -15,6 +15,7 @@
 // on any thread at any time; the identity it reads is guarded by identity_mutex_.
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -22,6 +23,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "client/connection_state.hpp"
@@ -37,6 +39,10 @@ class Query {
   // How much of a read begun on a retiring deployment is read ahead (wire bytes) before its
   // first row is handed over; past it, the rest streams (and a cut would be reported).
   static constexpr std::size_t kReadAheadBudget = std::size_t{16} << 20;
+  // A V2 response with no chunks and no end of stream means "nothing ready yet" (PROTOCOL.md
+  // §5.3): the next fetch waits this long, doubling up to the cap, within the call's deadline.
+  static constexpr std::chrono::milliseconds kFirstEmptyPause{2};
+  static constexpr std::chrono::milliseconds kMaxEmptyPause{100};
 
   Query(std::shared_ptr<ConnectionState> connection, std::string catalog, std::string database);
   ~Query();
@@ -75,6 +81,8 @@ class Query {
  private:
   // What the connector knows of the statement's outcome.
   enum class Outcome { kNotSent, kExecuteSent, kRan };
+  // How the current run's result is fetched (PROTOCOL.md §5.3), decided at its first fetch.
+  enum class FetchForm { kUndecided, kV1, kV2 };
 
   strategy::TimePoint deadline(const QueryOptions& options, bool long_call) const;
   rpc::CallOptions call(strategy::TimePoint deadline, const QueryOptions& options) const;
@@ -90,10 +98,18 @@ class Query {
   // again (the old query forgotten), true when it ran and only its result is lost; otherwise
   // throws what the caller must see. In a catch block.
   bool judge(const Error& e, strategy::QueryStage stage, const char* operation);
-  // One batch from the server (re-running the statement when the rules allow); nullopt at the
-  // end. Adds the batch's wire size to `bytes`.
-  std::optional<Batch> fetch_one(strategy::TimePoint until, const QueryOptions& options,
-                                 std::size_t& bytes);
+  // One fetch from the server (re-running the statement when the rules allow; again after an
+  // empty V2 response): appends its batches with rows to read_ahead_, in order, and returns true,
+  // or returns false at the end of the result. Adds the response's wire size to `bytes`.
+  bool fetch_more(strategy::TimePoint until, const QueryOptions& options, std::size_t& bytes);
+  FetchForm choose_fetch_form() const;
+  // A V2 fetch failed with `e`: true when the query goes on with V1 (UNIMPLEMENTED under "auto"
+  // before anything of the result was fetched), the deployment then remembered as V1-only.
+  bool fall_back_to_v1(const Error& e);
+  // Decodes every chunk of a response before keeping any (a malformed one consumes the result's
+  // position, and no part of the response is handed over); keeps those with rows in read_ahead_,
+  // in order, and returns how many. A zero-byte element is malformed.
+  std::size_t decode_and_keep(const std::vector<std::string_view>& chunks);
   Batch take_read_ahead();
   // Hands a batch to the caller (from then on, its rows count as delivered).
   Batch deliver(Batch batch);
@@ -137,8 +153,10 @@ class Query {
   std::vector<ColumnInfo> columns_;
   std::int64_t row_count_ = -1;
   bool exhausted_ = true;
-  // Batches read ahead of the caller (a read begun on a retiring deployment), and whether the
-  // next fetch should read ahead.
+  FetchForm fetch_form_ = FetchForm::kUndecided;
+  bool fetched_ = false;  // a fetch of the current run was answered (its result was touched)
+  // Batches fetched and not yet handed over: the rest of a V2 response, or a read begun on a
+  // retiring deployment read ahead of the caller; and whether the next fetch should read ahead.
   std::deque<Batch> read_ahead_;
   bool read_ahead_wanted_ = false;
   // Set while the result is read to the end and the server handle kept (see parked_queries.hpp).

@@ -70,6 +70,12 @@ std::optional<std::string> check_string_literals(std::string_view value) {
   return "must be \"ansi\", \"backslash\" or empty";
 }
 
+// Result Batch V2: tried, required or not used.
+std::optional<std::string> check_result_batch_v2(std::string_view value) {
+  if (value.empty() || value == "auto" || value == "on" || value == "off") return std::nullopt;
+  return "must be \"auto\", \"on\" or \"off\"";
+}
+
 std::string format_number(double value) {
   std::array<char, 32> buffer{};
   const auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
@@ -256,6 +262,11 @@ constexpr std::array kFields = std::to_array<OptionField>({
      .get = [](const ConnectionOptions& o) -> FieldValue { return o.string_literals; },
      .set = [](ConnectionOptions& o, const FieldValue& v) {
        o.string_literals = std::get<std::string>(v); }},
+    {.path = "result_batch_v2", .kind = FieldKind::kText, .env = "E6DATA_RESULT_BATCH_V2",
+     .uri_key = "result-batch-v2", .check = check_result_batch_v2,
+     .get = [](const ConnectionOptions& o) -> FieldValue { return o.result_batch_v2; },
+     .set = [](ConnectionOptions& o, const FieldValue& v) {
+       o.result_batch_v2 = std::get<std::string>(v); }},
     {.path = "strategy.detection_order", .kind = FieldKind::kText,
      .env = "E6DATA_STRATEGY_DETECTION_ORDER", .uri_key = "strategy-detection-order",
      .check = check_detection_order,

@@ -41,6 +41,8 @@ std::shared_ptr<grpc::Channel> make_channel(const ConnectionOptions& o) {
               static_cast<int>(o.grpc.http2_min_time_between_pings_ms));
   args.SetInt(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
               static_cast<int>(o.grpc.http2_min_ping_interval_without_data_ms));
+  // -1 (the default) is unlimited: a Result Batch V2 response holds several chunks and has no
+  // byte bound of its own (PROTOCOL.md §5.3), so a limit set here must fit them all.
   args.SetMaxReceiveMessageSize(o.grpc.max_receive_message_length < 0
                                     ? -1
                                     : static_cast<int>(o.grpc.max_receive_message_length));
@@ -155,6 +157,8 @@ E6DATA_ENGINE_CALL(result_metadata, QES, engine, getResultMetadata, GetResultMet
                    GetResultMetadataResponse)
 E6DATA_ENGINE_CALL(next_batch, QES, engine, getNextResultBatch, GetNextResultBatchRequest,
                    GetNextResultBatchResponse)
+E6DATA_ENGINE_CALL(next_batch_v2, QES, engine, getNextResultBatchV2, GetNextResultBatchRequest,
+                   GetNextResultBatchV2Response)
 E6DATA_ENGINE_CALL(status, QES, engine, status, StatusRequest, StatusResponse)
 E6DATA_ENGINE_CALL(explain, QES, engine, explain, ExplainRequest, ExplainResponse)
 E6DATA_ENGINE_CALL(explain_analyze, QES, engine, explainAnalyze, ExplainAnalyzeRequest,

@@ -50,6 +50,9 @@ class EngineClient {
                                             const CallOptions& call);
   GetNextResultBatchResponse next_batch(const GetNextResultBatchRequest& req,
                                         const CallOptions& call);
+  // Result Batch V2 (PROTOCOL.md §5.3); UNIMPLEMENTED on servers without it.
+  GetNextResultBatchV2Response next_batch_v2(const GetNextResultBatchRequest& req,
+                                             const CallOptions& call);
   StatusResponse status(const StatusRequest& req, const CallOptions& call);
   ExplainResponse explain(const ExplainRequest& req, const CallOptions& call);
   ExplainAnalyzeResponse explain_analyze(const ExplainAnalyzeRequest& req, const CallOptions& call);

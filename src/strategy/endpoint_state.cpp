@@ -263,7 +263,11 @@ void EndpointState::note_transition(Deployment from, Deployment to, std::string_
   const std::string label = from == Deployment::kNone
                                 ? std::string(to_string(to))
                                 : std::string(to_string(from)) + "->" + std::string(to_string(to));
-  if (from != Deployment::kNone) counters_.transitions.fetch_add(1);
+  if (from != Deployment::kNone) {
+    counters_.transitions.fetch_add(1);
+    // A switch may have upgraded either deployment: ask each for V2 again.
+    for (auto& v1_only : v1_only_) v1_only.store(false, std::memory_order_relaxed);
+  }
   {
     std::lock_guard lock(transition_mutex_);
     last_transition_ = label;

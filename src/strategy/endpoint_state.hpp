@@ -163,6 +163,17 @@ class EndpointState {
   // After this returns, the listener is not running and never runs again.
   void remove_switch_listener(std::uint64_t id);
 
+  // --- result fetch form (PROTOCOL.md §5.3) ---
+  // `d` answered getNextResultBatchV2 with UNIMPLEMENTED (an older server): its results are read
+  // with getNextResultBatch until the next transition completes (a switch is a server upgrade).
+  // Per process, like the bindings.
+  bool result_batch_v1_only(Deployment d) const noexcept {
+    return v1_only_[static_cast<std::size_t>(d)].load(std::memory_order_relaxed);
+  }
+  void note_result_batch_v1_only(Deployment d) noexcept {
+    v1_only_[static_cast<std::size_t>(d)].store(true, std::memory_order_relaxed);
+  }
+
   // --- single flights ---
   SingleFlight<Deployment>& detection() noexcept { return detection_; }
   SingleFlight<bool>& resume() noexcept { return resume_; }
@@ -196,6 +207,7 @@ class EndpointState {
   StrategyCell* cell_;
   std::atomic<std::int64_t> bound_[3]{};  // indexed by Deployment
   std::atomic<Deployment> last_gone_{Deployment::kNone};
+  std::atomic<bool> v1_only_[3]{};  // indexed by Deployment; see result_batch_v1_only()
   std::atomic<Deployment> last_detected_{Deployment::kNone};  // what the last detection found
   // Router lag (per process): new work avoids the pending deployment until hold_until_ns_, while
   // the word still has generation hold_generation_. lag_mutex_ orders the writers.

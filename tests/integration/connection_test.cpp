@@ -357,5 +357,42 @@ TEST_F(ConnectorTest, ClosedConnectionRefusesUse) {
   EXPECT_THROW(connection.cursor(), UsageError);
 }
 
+// Result Batch V2 against the real dev server: batches of 50 rows, 8 per response. The orders
+// table's rows arrive in order, in far fewer fetches than batches; a server without V2 is read
+// with V1 after one refused ask.
+TEST_F(ConnectorTest, ResultBatchV2ReadsEveryRowInFewerFetches) {
+  for (const bool server_offers_v2 : {true, false}) {
+    server_->shutdown(std::chrono::milliseconds(0));
+    server_.reset();  // its demo database file goes with it, before the next one is made
+    auto server_options = default_options();
+    server_options.result_batch_v2 = server_offers_v2;
+    server_options.batch.max_rows = 50;  // 1000 orders: 20 batches
+    start(server_options);
+    ConnectionOptions o = options("");
+    o.result_batch_v2 = "auto";
+    Connection connection(o);
+    std::int64_t batches = 0;
+    for (int round = 0; round < 2; ++round) {
+      Cursor cursor = connection.cursor();
+      cursor.execute("SELECT order_id FROM orders ORDER BY order_id");
+      std::int64_t expected = 1;
+      while (auto batch = cursor.next_batch()) {
+        for (const std::int64_t id : batch->column(0).values<std::int64_t>()) {
+          ASSERT_EQ(id, expected++);
+        }
+        ++batches;
+      }
+      EXPECT_EQ(expected - 1, cursor.rowcount());
+    }
+    const std::int64_t fetches = server_->status().result_fetches;
+    ASSERT_GT(batches, 16) << "the test needs results of several V2 responses";
+    if (server_offers_v2) {
+      EXPECT_LE(fetches, 2 * ((batches / 2 + 7) / 8)) << "several chunks per fetch";
+    } else {
+      EXPECT_EQ(fetches, batches + 2) << "V1: a batch per fetch and the empty one";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace e6data

@@ -7,12 +7,15 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "e6data/connection.hpp"
 #include "e6x_engine.grpc.pb.h"
@@ -381,6 +384,382 @@ TEST_F(QueryFateTest, ABackslashInACatalogLessStringParameterNeedsADeclaredDiale
   Connection backslash(declared);
   Cursor c2 = backslash.cursor();
   c2.execute("SELECT ?", {Value(std::string_view("a\\' OR 1=1 --"))});  // written for that dialect
+}
+
+// ---- Result Batch V2 (PROTOCOL.md §5.3) ----
+
+// A backend that serves both fetch forms from one script per statement. A V2 step lists its
+// chunks by row count (0: a valid chunk of size 0; kZeroBytes: a malformed empty element), or a
+// failure; rows are numbered 0, 1, 2, ... across the chunks of a query. After the script, every
+// V2 fetch ends the stream. V1 serves the same rows in batches of 100, then the empty batch.
+//   "SELECT small"     one response: 100 rows and the end (a short query)
+//   "SELECT many"      4 + 4 + 2 chunks of 10 rows, the end on the last (with data)
+//   "SELECT tail"      3 chunks of 10, then a response with the end and no data
+//   "SELECT patient"   two empty responses, then a chunk of size 0 and 10 rows, then the end
+//   "SELECT never"     nothing ready, ever
+//   "SELECT malformed" 10 rows and a zero-byte element in one response
+//   "SELECT broken"    20 rows, then UNAVAILABLE
+//   "SELECT fickle"    20 rows, then UNIMPLEMENTED (a V2 server that stops offering V2)
+//   "SELECT announce"  blue's prepare announces green, which refuses (456) until...
+//   "SELECT retiring"  ...blue's second V2 fetch of it: 456, and green accepts from then on
+class V2Backend final : public QueryEngineService::Service {
+ public:
+  static constexpr int kZeroBytes = -1;
+  struct Step {
+    std::vector<int> chunks;
+    bool end = false;
+    grpc::StatusCode failure = grpc::StatusCode::OK;
+  };
+
+  explicit V2Backend(bool offers_v2) : offers_v2_(offers_v2) {}
+
+  grpc::Status authenticate(grpc::ServerContext* ctx, const AuthenticateRequest*,
+                            AuthenticateResponse* res) override {
+    if (strategy_of(ctx) == "green" && !green_accepts_.load()) {
+      return {grpc::StatusCode::UNKNOWN, "status: 456"};
+    }
+    res->set_sessionid("s" + std::to_string(++sessions_));
+    return grpc::Status::OK;
+  }
+  grpc::Status prepareStatement(grpc::ServerContext* ctx, const PrepareStatementRequest* req,
+                                PrepareStatementResponse* res) override {
+    ++round_trips_;
+    if (req->querystring() == "SELECT announce" && strategy_of(ctx) == "blue") {
+      res->set_new_strategy("green");
+    }
+    std::lock_guard lock(mutex_);
+    const std::string id = "q" + std::to_string(++next_query_);
+    sql_[id] = req->querystring();
+    res->set_queryid(id);
+    res->set_engineip("127.0.0.1");
+    return grpc::Status::OK;
+  }
+  grpc::Status executeStatement(grpc::ServerContext*, const ExecuteStatementRequest* req,
+                                ExecuteStatementResponse*) override {
+    ++round_trips_;
+    std::lock_guard lock(mutex_);
+    ++executes_[sql_[req->queryid()]];
+    return grpc::Status::OK;
+  }
+  grpc::Status getResultMetadata(grpc::ServerContext*, const GetResultMetadataRequest*,
+                                 GetResultMetadataResponse* res) override {
+    ++round_trips_;
+    ResultSchema schema;
+    schema.columns = {{"n", "LONG", "", ""}};
+    res->set_resultmetadata(wire::write_result_metadata(schema));
+    return grpc::Status::OK;
+  }
+  grpc::Status getNextResultBatch(grpc::ServerContext*, const GetNextResultBatchRequest* req,
+                                  GetNextResultBatchResponse* res) override {
+    ++round_trips_;
+    ++v1_fetches_;
+    std::lock_guard lock(mutex_);
+    const int total = total_rows(sql_[req->queryid()]);
+    int& next = next_row_[req->queryid()];
+    const int n = std::min(100, total - next);
+    res->set_resultbatch(n > 0 ? chunk(next, n) : std::string());
+    next += std::max(n, 0);
+    return grpc::Status::OK;
+  }
+  grpc::Status getNextResultBatchV2(grpc::ServerContext* ctx, const GetNextResultBatchRequest* req,
+                                    GetNextResultBatchV2Response* res) override {
+    ++round_trips_;
+    ++v2_fetches_;
+    if (!offers_v2_) return {grpc::StatusCode::UNIMPLEMENTED, "no such method"};
+    std::lock_guard lock(mutex_);
+    const std::string sql = sql_[req->queryid()];
+    const int n = v2_responses_[req->queryid()]++;  // consumed, whatever happens to the answer
+    if (sql == "SELECT retiring" && n == 1 && strategy_of(ctx) == "blue") {
+      green_accepts_ = true;
+      return {grpc::StatusCode::UNKNOWN, "status: 456"};
+    }
+    const std::vector<Step> steps = script(sql);
+    if (static_cast<std::size_t>(n) >= steps.size()) {
+      res->set_endofstream(true);
+      return grpc::Status::OK;
+    }
+    const Step& step = steps[static_cast<std::size_t>(n)];
+    if (step.failure != grpc::StatusCode::OK) return {step.failure, "scripted failure"};
+    int& next = next_row_[req->queryid()];
+    for (const int rows : step.chunks) {
+      if (rows == kZeroBytes) {
+        res->add_resultbatches(std::string());
+        continue;
+      }
+      res->add_resultbatches(chunk(next, rows));
+      next += rows;
+    }
+    res->set_endofstream(step.end);
+    return grpc::Status::OK;
+  }
+  grpc::Status clear(grpc::ServerContext*, const ClearRequest*, ClearResponse*) override {
+    ++round_trips_;
+    return grpc::Status::OK;
+  }
+
+  int round_trips() const { return round_trips_.load(); }
+  int v1_fetches() const { return v1_fetches_.load(); }
+  int v2_fetches() const { return v2_fetches_.load(); }
+  int executes(const std::string& sql) {
+    std::lock_guard lock(mutex_);
+    return executes_[sql];
+  }
+
+ private:
+  static std::vector<Step> script(const std::string& sql) {
+    if (sql == "SELECT small") return {{{100}, true}};
+    if (sql == "SELECT many") {
+      return {{{10, 10, 10, 10}}, {{10, 10, 10, 10}}, {{10, 10}, true}};
+    }
+    if (sql == "SELECT tail") return {{{10, 10, 10}}, {{}, true}};
+    if (sql == "SELECT patient") return {{}, {}, {{0, 10}}, {{10}, true}};
+    if (sql == "SELECT never") return std::vector<Step>(100000);
+    if (sql == "SELECT malformed") return {{{10, kZeroBytes}}, {{10}, true}};
+    if (sql == "SELECT broken") return {{{20}}, {{}, false, grpc::StatusCode::UNAVAILABLE}};
+    if (sql == "SELECT fickle") return {{{20}}, {{}, false, grpc::StatusCode::UNIMPLEMENTED}};
+    if (sql == "SELECT retiring" || sql == "SELECT announce") {
+      return {{{10, 10}}, {{10, 10}}, {{10}, true}};
+    }
+    return {{{30}, true}};
+  }
+  static int total_rows(const std::string& sql) {
+    int total = 0;
+    for (const Step& step : script(sql)) {
+      for (const int rows : step.chunks) total += std::max(rows, 0);
+    }
+    return total;
+  }
+  static std::string chunk(int first, int rows) {
+    wire::ColumnBuilder column(VectorType::kLong);
+    for (int v = first; v < first + rows; ++v) column.append_int64(v);
+    wire::BatchBuilder batch;
+    batch.add_column(std::move(column).finish());
+    return wire::encode_chunk(std::move(batch).finish());
+  }
+  static std::string strategy_of(const grpc::ServerContext* ctx) {
+    const auto& metadata = ctx->client_metadata();
+    const auto it = metadata.find("strategy");
+    return it == metadata.end() ? std::string() : std::string(it->second.data(), it->second.size());
+  }
+
+  const bool offers_v2_;
+  std::atomic<int> sessions_{0};
+  std::atomic<bool> green_accepts_{false};
+  std::atomic<int> round_trips_{0};
+  std::atomic<int> v1_fetches_{0};
+  std::atomic<int> v2_fetches_{0};
+  std::mutex mutex_;
+  int next_query_ = 0;
+  std::map<std::string, std::string> sql_;
+  std::map<std::string, int> executes_;
+  std::map<std::string, int> next_row_;
+  std::map<std::string, int> v2_responses_;
+};
+
+class ResultBatchV2Test : public ::testing::Test {
+ protected:
+  void start(bool offers_v2) {
+    backend_ = std::make_unique<V2Backend>(offers_v2);
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    builder.RegisterService(backend_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_TRUE(server_);
+  }
+  void SetUp() override { start(true); }
+  void TearDown() override { server_->Shutdown(std::chrono::system_clock::now() + 1s); }
+
+  ConnectionOptions options(const std::string& v2 = "auto") const {
+    ConnectionOptions o;
+    o.host = "127.0.0.1";
+    o.port = port_;
+    o.username = "u";
+    o.password = "p";
+    o.cluster_name = "v2-" + std::to_string(port_);  // an endpoint state of its own
+    o.result_batch_v2 = v2;
+    return o;
+  }
+
+  // Every row of the statement, checked to be 0, 1, 2, ... (none skipped or repeated).
+  static std::int64_t read_in_order(Cursor& cursor) {
+    std::int64_t expected = 0;
+    while (auto batch = cursor.next_batch()) {
+      EXPECT_GT(batch->num_rows(), 0) << "no empty batch is handed over";
+      for (const auto v : batch->column(0).values<std::int64_t>()) {
+        EXPECT_EQ(v, expected) << "a row skipped or repeated";
+        expected = v + 1;
+      }
+    }
+    return expected;
+  }
+
+  std::unique_ptr<V2Backend> backend_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+TEST_F(ResultBatchV2Test, ChunksAreReadInOrderAcrossResponses) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT many");
+  EXPECT_EQ(read_in_order(cursor), 100);
+  EXPECT_EQ(backend_->v2_fetches(), 3) << "the end came with the last data";
+  EXPECT_EQ(backend_->v1_fetches(), 0);
+  EXPECT_FALSE(cursor.next_batch()) << "nothing is fetched after the end";
+  EXPECT_EQ(backend_->v2_fetches(), 3);
+}
+
+TEST_F(ResultBatchV2Test, AnEndWithoutDataEndsTheResult) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT tail");
+  EXPECT_EQ(read_in_order(cursor), 30);
+  EXPECT_EQ(backend_->v2_fetches(), 2);
+}
+
+TEST_F(ResultBatchV2Test, EmptyResponsesAreAskedAgainAndChunksOfSizeZeroDoNotEndTheResult) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT patient");
+  EXPECT_EQ(read_in_order(cursor), 20);
+  EXPECT_EQ(backend_->v2_fetches(), 4);
+}
+
+TEST_F(ResultBatchV2Test, NothingReadyWaitsWithGrowingPausesWithinTheDeadline) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT never");
+  QueryOptions quick;
+  quick.timeout = 600ms;
+  const auto started = Clock::now();
+  EXPECT_THROW((void)cursor.next_batch(quick), TimeoutError);
+  EXPECT_LT(Clock::now() - started, 600ms + 250ms) << "the wait kept its deadline";
+  // 2, 4, ..., 64, then 100 ms pauses: about a dozen fetches in 600 ms, not thousands.
+  EXPECT_GE(backend_->v2_fetches(), 5);
+  EXPECT_LE(backend_->v2_fetches(), 15);
+}
+
+TEST_F(ResultBatchV2Test, AMalformedElementDeliversNothingOfItsResponse) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT malformed");
+  EXPECT_THROW((void)cursor.next_batch(), DecodeError);
+  try {
+    (void)cursor.next_batch();
+    FAIL() << "a fetch after a consumed, undecodable response went through";
+  } catch (const QueryError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kResultPositionUnknown) << e.what();
+  }
+  EXPECT_EQ(backend_->v2_fetches(), 1);
+}
+
+TEST_F(ResultBatchV2Test, AFetchThatBrokeAfterRowsWereSeenIsNeverReplayed) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT broken");
+  ASSERT_TRUE(cursor.next_batch());
+  EXPECT_THROW((void)cursor.next_batch(), ConnectionError);
+  EXPECT_EQ(backend_->v2_fetches(), 2) << "the broken fetch was sent once";
+  EXPECT_EQ(backend_->executes("SELECT broken"), 1);
+  try {
+    (void)cursor.next_batch();
+    FAIL();
+  } catch (const QueryError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kResultPositionUnknown);
+  }
+  EXPECT_EQ(backend_->v2_fetches(), 2);
+  EXPECT_EQ(backend_->v1_fetches(), 0);
+}
+
+TEST_F(ResultBatchV2Test, UnimplementedAfterV2ServedIsAnErrorNotAFallback) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT fickle");
+  ASSERT_TRUE(cursor.next_batch());
+  EXPECT_THROW((void)cursor.next_batch(), Error);
+  EXPECT_EQ(backend_->v1_fetches(), 0) << "V1 would read from an unknown position";
+  EXPECT_THROW((void)cursor.next_batch(), QueryError);
+}
+
+// A router that accepts green late, with V2: the read begun on the retiring blue is read ahead
+// (responses of several chunks) before its first row is handed over; blue's 456 mid-stream makes
+// it run again on green, and every row arrives once, in order.
+TEST_F(ResultBatchV2Test, A456MidStreamOnARetiringDeploymentLosesNoRow) {
+  Connection connection(options());
+  {
+    Cursor announce = connection.cursor();
+    announce.execute("SELECT announce");
+    EXPECT_EQ(read_in_order(announce), 50);
+  }
+  ASSERT_EQ(connection.strategy().pending, "green");
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT retiring");
+  EXPECT_EQ(read_in_order(cursor), 50);
+  EXPECT_EQ(backend_->executes("SELECT retiring"), 2) << "run again on green";
+  EXPECT_EQ(connection.strategy().counters.lost_queries, 0U);
+}
+
+TEST_F(ResultBatchV2Test, OffNeverAsksForV2) {
+  Connection connection(options("off"));
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT many");
+  EXPECT_EQ(read_in_order(cursor), 100);
+  EXPECT_EQ(backend_->v2_fetches(), 0);
+}
+
+// The round trips of a short query (100 rows), counted at the server, the clear included.
+// Before (V1): prepare, execute, metadata, a batch, the empty batch, clear = 6.
+// After (V2): prepare, execute, metadata, one response with the rows and the end, clear = 5.
+TEST_F(ResultBatchV2Test, AShortQueryEndsInItsFirstResponse) {
+  int v1 = 0;
+  int v2 = 0;
+  for (const std::string_view mode : {"off", "auto"}) {
+    Connection connection(options(std::string(mode)));
+    connection.authenticate();
+    const int before = backend_->round_trips();
+    {
+      Cursor cursor = connection.cursor();
+      cursor.execute("SELECT small");
+      EXPECT_EQ(read_in_order(cursor), 100);
+    }
+    (mode == "off" ? v1 : v2) = backend_->round_trips() - before;
+  }
+  std::printf("round trips per short query: V1 %d, V2 %d\n", v1, v2);
+  EXPECT_EQ(v1, 6);
+  EXPECT_EQ(v2, 5);
+}
+
+class OlderServerTest : public ResultBatchV2Test {
+ protected:
+  void SetUp() override { start(false); }
+};
+
+TEST_F(OlderServerTest, UnimplementedFallsBackToV1OnceForTheDeployment) {
+  Connection connection(options());
+  for (int i = 0; i < 3; ++i) {
+    Cursor cursor = connection.cursor();
+    cursor.execute("SELECT many");
+    EXPECT_EQ(read_in_order(cursor), 100);
+  }
+  Connection another(options());  // the same endpoint: the memory is shared
+  Cursor cursor = another.cursor();
+  cursor.execute("SELECT small");
+  EXPECT_EQ(read_in_order(cursor), 100);
+  EXPECT_EQ(backend_->v2_fetches(), 1) << "asked once, then remembered";
+  EXPECT_EQ(backend_->v1_fetches(), 3 * 2 + 2) << "one batch of 100 rows and the empty one";
+}
+
+TEST_F(OlderServerTest, OnMakesUnimplementedAnError) {
+  Connection connection(options("on"));
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT small");
+  try {
+    (void)cursor.next_batch();
+    FAIL() << "expected the server's UNIMPLEMENTED";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.cause(), FailureCause::kUnimplemented) << e.what();
+  }
+  EXPECT_EQ(backend_->v1_fetches(), 0);
 }
 
 }  // namespace

@@ -141,6 +141,8 @@ const std::vector<EnvCase>& env_cases() {
        "2000", "250", "250", "700000", "600000", "2s"},
       {"E6DATA_STRING_LITERALS", [](O o) { return o.string_literals; }, "", "backslash",
        "backslash", "", "", "mysql"},
+      {"E6DATA_RESULT_BATCH_V2", [](O o) { return o.result_batch_v2; }, "off", "auto", "auto", "",
+       "", "v3"},
       {"E6DATA_LOG_LEVEL", [](O o) { return std::string(to_string(o.logging.level)); }, "INFO",
        "debug", "DEBUG", "", "", "loud"},
       {"E6DATA_STRATEGY_LOG_LEVEL",
@@ -283,7 +285,7 @@ TEST(EnvironmentVariable, TableCoversEveryVariableTheLibraryReads) {
   std::set<std::string> tested;
   for (const EnvCase& c : env_cases()) tested.insert(c.variable);
   EXPECT_EQ(tested, read_by_library);
-  EXPECT_EQ(tested.size(), 40u);
+  EXPECT_EQ(tested.size(), 41u);
 }
 
 TEST(EnvironmentVariable, AcceptsEveryBooleanSpelling) {
