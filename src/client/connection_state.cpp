@@ -56,6 +56,19 @@ void ConnectionState::clear_parked(const ParkedQuery& q) noexcept {
     const strategy::TimePoint deadline =
         runner.clock().now() +
         std::chrono::duration_cast<strategy::Duration>(options.cleanup_timeout);
+    if (q.cancel_first) {
+      CancelQueryRequest cancel;
+      cancel.set_engineip(q.engine_ip);
+      cancel.set_sessionid(q.route.session);
+      cancel.set_queryid(q.query_id);
+      try {
+        const auto call = call_options(q.route, deadline, {}, q.query_id, q.engine_ip);
+        (void)runner.call_on(
+            q.route, [&](const strategy::Route&) { return client.cancel(cancel, call); },
+            strategy::Repeat::kSafe, deadline);
+      } catch (const Error&) {  // finished already, or gone: the clear below still runs
+      }
+    }
     // A router may refuse a call to a deployment that still serves (one that accepts a new side
     // late, or refuses it now and then: PROTOCOL.md §6). A query left open holds its
     // deployment's next drain for the whole drain timeout, so refusals are tried again with

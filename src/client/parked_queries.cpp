@@ -38,6 +38,7 @@ std::shared_ptr<ParkedQueries::Ticket> ParkedQueries::park(ParkedQuery query) {
 }
 
 void ParkedQueries::clear_later(ParkedQuery query) {
+  query.cancel_first = true;
   auto ticket = std::make_shared<Ticket>(std::move(query));
   std::lock_guard lock(mutex_);
   hand_over_locked(ticket);

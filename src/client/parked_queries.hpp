@@ -32,6 +32,9 @@ struct ParkedQuery {
   strategy::Route route;  // where the query ran (deployment and session)
   std::string query_id;
   std::string engine_ip;
+  // Cancel before the clear: a forgotten query may still be running (its call was cancelled or
+  // ran out of time), and an engine may go on computing a query that is only cleared.
+  bool cancel_first = false;
 };
 
 class ParkedQueries {
