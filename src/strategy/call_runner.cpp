@@ -215,8 +215,11 @@ double CallRunner::jitter() {
 bool CallRunner::retry_refused_call(const Route& route, RefusalRetry& refused, TimePoint deadline) {
   const StrategyWord w = state_->word();
   // A deployment that is neither pending nor the only active one has been left (or is being
-  // drained): its refusals are real.
-  const bool current = w.pending == route.deployment ||
+  // drained): its refusals are real. A strategy just forgotten (another call's refusals made the
+  // endpoint detect again) says nothing either way: this call's deployment served it a moment
+  // ago, so its refusal is retried within the window like the only active one's.
+  const bool forgotten = w.active == Deployment::kNone && w.pending == Deployment::kNone;
+  const bool current = forgotten || w.pending == route.deployment ||
                        (w.active == route.deployment && w.pending == Deployment::kNone);
   if (!current) return false;
   const TimePoint now = state_->clock().now();
