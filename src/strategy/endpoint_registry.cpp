@@ -16,9 +16,32 @@ std::string endpoint_key(const ConnectionOptions& options) {
   return options.host + ":" + std::to_string(options.port) + "/" + cluster;
 }
 
+namespace {
+
+struct Registry {
+  std::mutex mutex;
+  std::list<std::shared_ptr<EndpointState>> states;  // most recently used first
+};
+
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+
+}  // namespace
+
+std::shared_ptr<EndpointState> find_endpoint_state(const ConnectionOptions& options) {
+  const std::string key = endpoint_key(options);
+  auto& r = registry();
+  std::lock_guard lock(r.mutex);
+  for (const auto& s : r.states) {
+    if (s->endpoint() == key) return s;
+  }
+  return nullptr;
+}
+
 std::shared_ptr<EndpointState> endpoint_state_for(const ConnectionOptions& options) {
-  static std::mutex mutex;
-  static std::list<std::shared_ptr<EndpointState>> states;  // most recently used first
+  auto& [mutex, states] = registry();
   const std::string key = endpoint_key(options);
   std::lock_guard lock(mutex);
   auto it = std::find_if(states.begin(), states.end(),

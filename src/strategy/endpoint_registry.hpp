@@ -15,4 +15,7 @@ std::string endpoint_key(const ConnectionOptions& options);
 
 std::shared_ptr<EndpointState> endpoint_state_for(const ConnectionOptions& options);
 
+// The endpoint's state when this process has one, else nullptr (never creates one).
+std::shared_ptr<EndpointState> find_endpoint_state(const ConnectionOptions& options);
+
 }  // namespace e6data::strategy

@@ -238,6 +238,25 @@ void EndpointState::reset() {
   cell_->last_check_ns.store(0, std::memory_order_release);
 }
 
+bool EndpointState::complete_pending_now() {
+  for (;;) {
+    const StrategyWord w = word();
+    if (w.pending == Deployment::kNone || w.active == Deployment::kNone) return false;
+    std::uint64_t expected = w.pack();
+    StrategyWord next = w;
+    next.active = w.pending;
+    next.pending = Deployment::kNone;
+    next.pending_confirmed = false;
+    next.generation = w.generation + 1;
+    if (cell_->word.compare_exchange_strong(expected, next.pack(), std::memory_order_seq_cst)) {
+      const auto now = std::max<std::int64_t>(1, clock_.now().time_since_epoch().count());
+      cell_->last_check_ns.store(now, std::memory_order_release);
+      note_transition(w.active, next.active, "applied by an operator");
+      return true;
+    }
+  }
+}
+
 void EndpointState::maybe_complete_switch() {
   for (;;) {
     const StrategyWord w = word();

@@ -137,8 +137,13 @@ class EndpointState {
   void on_wrong_deployment(Deployment gone, std::uint32_t seen);
   // The same without a generation (a detection probe, which is never stale).
   void on_wrong_deployment(Deployment gone) { on_wrong_deployment(gone, word().generation); }
-  // Forgets everything (tests, and a revalidation that found neither deployment).
+  // Forgets everything (tests, a revalidation that found neither deployment, an operator's
+  // clear_strategy_cache).
   void reset();
+  // An operator's apply_pending_strategy: the pending deployment becomes active now, without
+  // waiting for the queries bound to the active one or for the pending one to answer. False
+  // when no switch is pending.
+  bool complete_pending_now();
   // The deployment that last answered 456 (detection probes it last), or kNone.
   Deployment last_gone() const noexcept { return last_gone_.load(); }
 
