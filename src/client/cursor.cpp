@@ -7,6 +7,7 @@
 #include "client/query.hpp"
 #include "client/statement_kind.hpp"
 #include "e6data/decode.hpp"
+#include "metrics/operation_metrics.hpp"
 #include "wire/modified_utf8.hpp"
 #include "wire/value_format.hpp"
 
@@ -56,6 +57,14 @@ void fill_parameter(ParameterValue& out, const Value& value, std::size_t index) 
         }
       },
       value);
+}
+
+// One Cursor call, timed into db.client.operation.duration on the connection's clock.
+template <typename Call>
+decltype(auto) timed(metrics::Operation operation, detail::Query& q, Call&& call) {
+  auto& connection = q.connection();
+  return metrics::timed(operation, connection.runner.clock(), connection.endpoint.get(),
+                        std::forward<Call>(call));
 }
 
 }  // namespace
@@ -123,7 +132,8 @@ void Cursor::execute(std::string_view sql, const std::vector<Value>& parameters,
       typed.push_back(std::move(p));
     }
   }
-  q.start(std::move(statement), std::move(typed), options);
+  timed(metrics::Operation::kExecute, q,
+        [&] { q.start(std::move(statement), std::move(typed), options); });
 }
 
 void Cursor::execute(std::string_view sql, const NamedParameters& parameters,
@@ -139,7 +149,7 @@ void Cursor::execute(std::string_view sql, const NamedParameters& parameters,
     q.clear_quietly();
     current_.reset();
     next_row_ = 0;
-    q.start(std::move(statement), {}, options);
+    timed(metrics::Operation::kExecute, q, [&] { q.start(std::move(statement), {}, options); });
     return;
   }
   auto [positional_sql, values] = detail::named_to_positional(text, parameters);
@@ -160,13 +170,14 @@ const std::string& Cursor::query_id() const {
 }
 
 std::optional<Batch> Cursor::next_batch(const QueryOptions& options) {
-  return usable("next_batch").next_batch(options);
+  auto& q = usable("next_batch");
+  return timed(metrics::Operation::kFetch, q, [&] { return q.next_batch(options); });
 }
 
 std::optional<Row> Cursor::fetchone(const QueryOptions& options) {
   auto& q = usable("fetchone");
   while (!current_ || next_row_ >= current_->num_rows()) {
-    current_ = q.next_batch(options);
+    current_ = timed(metrics::Operation::kFetch, q, [&] { return q.next_batch(options); });
     next_row_ = 0;
     if (!current_) return std::nullopt;
   }
@@ -190,19 +201,23 @@ std::vector<Row> Cursor::fetchall(const QueryOptions& options) {
 }
 
 QueryStatus Cursor::status(const QueryOptions& options) {
-  return usable("status").status(options);
+  auto& q = usable("status");
+  return timed(metrics::Operation::kStatus, q, [&] { return q.status(options); });
 }
 
 std::string Cursor::explain(const QueryOptions& options) {
-  return usable("explain").explain(options);
+  auto& q = usable("explain");
+  return timed(metrics::Operation::kExplain, q, [&] { return q.explain(options); });
 }
 
 ExplainAnalyzeResult Cursor::explain_analyze(const QueryOptions& options) {
-  return usable("explain_analyze").explain_analyze(options);
+  auto& q = usable("explain_analyze");
+  return timed(metrics::Operation::kExplainAnalyze, q, [&] { return q.explain_analyze(options); });
 }
 
 void Cursor::cancel(const QueryOptions& options) {
-  usable("cancel").cancel(options);
+  auto& q = usable("cancel");
+  timed(metrics::Operation::kCancel, q, [&] { q.cancel(options); });
 }
 
 void Cursor::clear(const QueryOptions& options) {
@@ -213,7 +228,7 @@ void Cursor::clear(const QueryOptions& options) {
     q_->clear_quietly();  // a closed connection sends nothing: just forget the query
     return;
   }
-  q_->clear(options);
+  timed(metrics::Operation::kClear, *q_, [&] { q_->clear(options); });
 }
 
 }  // namespace e6data

@@ -263,8 +263,13 @@ bool CallRunner::recover_503(const Route& route, Repeat repeat, int attempt, Tim
       std::min(deadline, state_->clock().now() + settings_.auto_resume_timeout);
   const auto outcome = state_->resume().run(
       [&] {
+        const TimePoint started = state_->clock().now();
         const bool resumed = hooks_.resume_cluster(resume_deadline);
-        if (resumed) state_->counters().resumes.fetch_add(1);
+        if (resumed) {
+          state_->counters().resumes.fetch_add(1);
+          state_->resume_seconds().observe(
+              std::chrono::duration<double>(state_->clock().now() - started).count());
+        }
         return resumed;
       },
       state_->clock(), resume_deadline, "the cluster to resume");

@@ -40,6 +40,12 @@ std::shared_ptr<EndpointState> find_endpoint_state(const ConnectionOptions& opti
   return nullptr;
 }
 
+std::vector<std::shared_ptr<EndpointState>> endpoint_states() {
+  auto& r = registry();
+  std::lock_guard lock(r.mutex);
+  return {r.states.begin(), r.states.end()};
+}
+
 std::shared_ptr<EndpointState> endpoint_state_for(const ConnectionOptions& options) {
   auto& [mutex, states] = registry();
   const std::string key = endpoint_key(options);

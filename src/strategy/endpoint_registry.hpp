@@ -4,6 +4,7 @@
 // up to E6DATA_STRATEGY_CACHE_SIZE endpoints (the least recently used unused ones go first).
 
 #include <memory>
+#include <vector>
 
 #include "e6data/options.hpp"
 #include "strategy/endpoint_state.hpp"
@@ -17,5 +18,8 @@ std::shared_ptr<EndpointState> endpoint_state_for(const ConnectionOptions& optio
 
 // The endpoint's state when this process has one, else nullptr (never creates one).
 std::shared_ptr<EndpointState> find_endpoint_state(const ConnectionOptions& options);
+
+// Every EndpointState the registry holds now, most recently used first (for metrics).
+std::vector<std::shared_ptr<EndpointState>> endpoint_states();
 
 }  // namespace e6data::strategy

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "e6data/strategy.hpp"
+#include "metrics/histogram.hpp"
 #include "strategy/clock.hpp"
 #include "strategy/deployment.hpp"
 #include "strategy/single_flight.hpp"
@@ -191,6 +192,9 @@ class EndpointState {
         bindings_evicted{0}, lag_holds{0};
   };
   Counters& counters() noexcept { return counters_; }
+  // How long each cluster resume this process waited for took (seconds, strategy clock).
+  metrics::Histogram& resume_seconds() noexcept { return resume_seconds_; }
+  const metrics::Histogram& resume_seconds() const noexcept { return resume_seconds_; }
   StrategySnapshot snapshot() const;
 
  private:
@@ -238,6 +242,7 @@ class EndpointState {
   SingleFlight<Deployment> detection_;
   SingleFlight<bool> resume_;
   Counters counters_;
+  metrics::Histogram resume_seconds_;
 };
 
 }  // namespace e6data::strategy
