@@ -1,7 +1,7 @@
 // e6data-bluegreen: a blue-green e6data cluster on one machine (docs/bluegreen.md).
 //
 //   up [--port P] [--active blue|green] [--db PATH | --scale N] [--router-answers gateway|http]
-//      [--foreground]
+//      [--v2-chunks-per-response N] [--no-result-batch-v2] [--foreground]
 //   down | status [--json] | switch [--to Y] [--drain-timeout S] [--wait]
 //      [--announce-lead MS] [--flaky-router FRACTION --flaky-window MS]
 //   suspend | resume | restart --deployment X | reload
@@ -329,6 +329,13 @@ int main(int argc, char** argv) {
   up->add_option("--string-literals", options.string_literals,
                  "How both dev servers read string literals: ansi or backslash")
       ->check(CLI::IsMember({"ansi", "backslash"}));
+  up->add_option("--v2-chunks-per-response", options.v2_chunks_per_response,
+                 "Result chunks per getNextResultBatchV2 response at most, in both dev servers "
+                 "(default: the dev server's, 8)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1024}));
+  bool no_result_batch_v2 = false;
+  up->add_flag("--no-result-batch-v2", no_result_batch_v2,
+               "Both dev servers answer getNextResultBatchV2 with UNIMPLEMENTED (older servers)");
   up->add_flag("--foreground", foreground, "Run the controller in this process until SIGTERM");
 
   app.add_subcommand("down", "Stop everything the cluster started");
@@ -391,6 +398,7 @@ int main(int argc, char** argv) {
       options.router_answers = bg::parse_router_answers(router_answers);
       options.query_idle_timeout =
           std::chrono::milliseconds(static_cast<long>(query_idle_s * 1000));
+      options.result_batch_v2 = !no_result_batch_v2;
       e6data::log::LogOptions log_options;
       log_options.level = log_level;
       e6data::log::configure(log_options);

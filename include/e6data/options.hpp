@@ -235,11 +235,11 @@ struct ConnectionOptions {
   std::string string_literals;
   /// \brief How results are fetched (PROTOCOL.md §5.3): "auto" (getNextResultBatchV2, several
   /// chunks per response and an end-of-stream flag; a deployment that answers UNIMPLEMENTED is
-  /// read with getNextResultBatch, and remembered as such until the next switch), "on" (V2 only:
-  /// UNIMPLEMENTED is an error) or "off" (getNextResultBatch only; the default for now, "" means
-  /// the same). A V2 response holds several chunks: a grpc.max_receive_message_length other than
+  /// read with getNextResultBatch, and remembered as such until the next switch; the default, ""
+  /// means the same), "on" (V2 only: UNIMPLEMENTED is an error) or "off" (getNextResultBatch
+  /// only). A V2 response holds several chunks: a grpc.max_receive_message_length other than
   /// -1 must fit them all. E6DATA_RESULT_BATCH_V2.
-  std::string result_batch_v2 = "off";
+  std::string result_batch_v2 = "auto";
   /// \brief The cluster, as named in the console; the connection lower-cases it when it sends
   /// it. E6DATA_CLUSTER_NAME, or its alias E6DATA_CLUSTER_UUID.
   std::string cluster_name;

@@ -124,6 +124,11 @@ struct Controller::Impl {
     if (!options.string_literals.empty()) {
       argv.insert(argv.end(), {"--string-literals", options.string_literals});
     }
+    if (options.v2_chunks_per_response > 0) {
+      argv.insert(argv.end(),
+                  {"--v2-chunks-per-response", std::to_string(options.v2_chunks_per_response)});
+    }
+    if (!options.result_batch_v2) argv.emplace_back("--no-result-batch-v2");
     if (options.query_idle_timeout.count() > 0) {
       argv.insert(argv.end(),
                   {"--query-idle-timeout",

@@ -128,6 +128,11 @@ struct ControllerOptions {
   std::chrono::milliseconds query_idle_timeout{0};
   // Passed to both dev servers: "ansi" or "backslash" (docs/devserver.md); empty: ansi.
   std::string string_literals;
+  // Passed to both dev servers: chunks per getNextResultBatchV2 response at most; 0 keeps the
+  // dev server's default (8).
+  std::size_t v2_chunks_per_response = 0;
+  // false: both dev servers answer getNextResultBatchV2 with UNIMPLEMENTED (older servers).
+  bool result_batch_v2 = true;
 };
 
 class Controller {

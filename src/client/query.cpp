@@ -342,8 +342,9 @@ void Query::note_where_the_read_runs() {
 Query::FetchForm Query::choose_fetch_form() const {
   const std::string& mode = connection_->options.result_batch_v2;
   if (mode == "on") return FetchForm::kV2;
-  if (mode != "auto") return FetchForm::kV1;  // "off", and "" (the default)
-  // "auto": V2 unless this deployment said it has none (until the next switch).
+  if (mode == "off") return FetchForm::kV1;
+  // "auto" (the default, and ""): V2 unless this deployment said it has none (until the next
+  // switch).
   return connection_->endpoint->result_batch_v1_only(route_.deployment) ? FetchForm::kV1
                                                                         : FetchForm::kV2;
 }

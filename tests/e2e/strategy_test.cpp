@@ -106,7 +106,13 @@ TEST_P(GreenOnlyStrategyTest, SimultaneousFirstCallsShareOneDetection) {
 }
 
 TEST_P(StrategyTest, SwitchLetsRunningQueriesFinishWhileNewWorkMovesAtOnce) {
-  Connection connection(options());
+  // One chunk per fetch (getNextResultBatch): the test needs the old query's second next_batch()
+  // to be a call to blue after the switch (that answer carries the announcement). With V2 the
+  // first response holds up to 8 chunks, the second next_batch() is served from them without a
+  // call, and the announcement would only arrive later.
+  ConnectionOptions v1_only = options();
+  v1_only.result_batch_v2 = "off";
+  Connection connection(v1_only);
   Cursor old_query = connection.cursor();
   old_query.execute(numbers(50000));
   std::int64_t rows = old_query.next_batch()->num_rows();

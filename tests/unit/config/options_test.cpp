@@ -141,7 +141,7 @@ const std::vector<EnvCase>& env_cases() {
        "2000", "250", "250", "700000", "600000", "2s"},
       {"E6DATA_STRING_LITERALS", [](O o) { return o.string_literals; }, "", "backslash",
        "backslash", "", "", "mysql"},
-      {"E6DATA_RESULT_BATCH_V2", [](O o) { return o.result_batch_v2; }, "off", "auto", "auto", "",
+      {"E6DATA_RESULT_BATCH_V2", [](O o) { return o.result_batch_v2; }, "auto", "off", "off", "",
        "", "v3"},
       {"E6DATA_LOG_LEVEL", [](O o) { return std::string(to_string(o.logging.level)); }, "INFO",
        "debug", "DEBUG", "", "", "loud"},

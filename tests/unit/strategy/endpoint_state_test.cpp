@@ -230,6 +230,31 @@ TEST_F(EndpointStateTest, GracefulSwitchWaitsForTheLastQueryOnTheOldDeployment) 
   EXPECT_EQ(state.counters().queries_green.load(), 1u);
 }
 
+// PROTOCOL.md §5.3: a deployment that answered getNextResultBatchV2 with UNIMPLEMENTED is read
+// with V1 until a transition completes (a switch is a server upgrade); an announcement alone, or
+// a switch back before completion, changes nothing.
+TEST_F(EndpointStateTest, ACompletedTransitionClearsTheV1OnlyMemory) {
+  state.confirm(kBlue);
+  state.note_result_batch_v1_only(kBlue);
+  state.note_result_batch_v1_only(kGreen);
+  auto q = state.bind(kBlue);
+  state.observe_new_strategy(kBlue, "green");
+  state.note_served(kGreen);
+  EXPECT_TRUE(state.result_batch_v1_only(kBlue)) << "announced, not completed: q still runs";
+  EXPECT_TRUE(state.result_batch_v1_only(kGreen));
+  state.release(*q);
+  ASSERT_EQ(state.word().active, kGreen);
+  ASSERT_EQ(state.counters().transitions.load(), 1u);
+  EXPECT_FALSE(state.result_batch_v1_only(kBlue));
+  EXPECT_FALSE(state.result_batch_v1_only(kGreen));
+
+  state.note_result_batch_v1_only(kGreen);
+  state.observe_new_strategy(kGreen, "blue");
+  state.observe_new_strategy(kGreen, "green");  // switched back before completion
+  EXPECT_EQ(state.counters().transitions.load(), 1u);
+  EXPECT_TRUE(state.result_batch_v1_only(kGreen));
+}
+
 TEST_F(EndpointStateTest, SwitchBackBeforeCompletionCancelsThePendingSwitch) {
   state.confirm(kBlue);
   auto q = state.bind(kBlue);
