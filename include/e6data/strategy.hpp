@@ -4,8 +4,14 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
+
+#include "e6data/errors.hpp"
 
 namespace e6data {
+
+struct ConnectionOptions;
 
 /// \brief How often each strategy event happened for one endpoint (host, port, cluster), since
 /// the process started. Every Connection to the endpoint adds to the same counters.
@@ -42,5 +48,98 @@ struct StrategySnapshot {
   /// \brief The snapshot as one JSON object.
   std::string to_json() const;
 };
+
+/// \brief One endpoint's slot in a shared strategy file (`E6DATA_STRATEGY_SHARED_STATE`), as
+/// read_shared_strategy() found it.
+///
+/// The file holds only what every process on the host shares: the strategy word (active,
+/// pending, whether the pending deployment has answered, a generation) and the last-check time.
+/// Bound queries and counters stay in each process and are not in the file.
+struct SharedStrategySlot {
+  std::size_t slot = 0;   ///< the slot's index in the file
+  std::string endpoint;   ///< "host:port/cluster"; "" when the process that claimed the slot did
+                          ///< not record it (an older library) or is recording it right now
+  std::uint64_t key = 0;  ///< the slot's key: a 64-bit FNV-1a hash of the endpoint
+  std::string active;     ///< "blue", "green" or "" (not known: the next call detects)
+  std::string pending;    ///< the deployment a switch was announced to, or ""
+  bool pending_confirmed = false;  ///< the pending deployment has answered a call
+  std::uint32_t generation = 0;    ///< changes with every change of the word
+  double seconds_since_check = -1;  ///< since the strategy was last confirmed; -1 never
+  /// \brief The slot as one JSON object (the key as a "0x..." string).
+  std::string to_json() const;
+};
+
+/// \brief Thrown when a shared strategy file cannot be read or is not safe to trust.
+///
+/// kind() is ErrorKind::kUsage (the configuration names a file that cannot be used); reason()
+/// says why and the message names the file and what to do.
+class SharedStateError : public Error {
+ public:
+  /// \brief Why the file was refused.
+  enum class Reason {
+    kBadName,          ///< the name is empty, ".", ".." or contains '/'
+    kMissing,          ///< no such file (no process on this host has joined it yet)
+    kNotRegularFile,   ///< a directory, a symbolic link, a device, ...
+    kUntrustedOwner,   ///< owned by another user than the caller and root
+    kUnsafeMode,       ///< writable by the group or by others
+    kNotStrategyFile,  ///< not an e6data strategy file (wrong magic number, too short)
+    kUnreadable,       ///< it cannot be opened or mapped (permissions, I/O)
+  };
+  /// \param reason why \param path the file \param message the whole sentence
+  SharedStateError(Reason reason, std::string path, const std::string& message);
+  /// \brief Why the file was refused.
+  Reason reason() const noexcept { return reason_; }
+  /// \brief The file's path.
+  const std::string& path() const noexcept { return path_; }
+
+ private:
+  Reason reason_;
+  std::string path_;
+};
+
+/// \brief Name of a refusal reason, e.g. "untrusted owner".
+std::string_view to_string(SharedStateError::Reason reason) noexcept;
+
+/// \brief The key the connector keeps an endpoint's strategy under: "host:port/cluster", the
+/// cluster name lower-cased (StrategySnapshot::endpoint, SharedStrategySlot::endpoint).
+std::string strategy_endpoint(const ConnectionOptions& options);
+
+/// \brief Every claimed slot of the shared strategy file `directory/name`, read without joining
+/// it: the file is opened read-only and never created, grown or written.
+///
+/// The file must be safe to trust before anything in it is believed: a regular file (not a
+/// symbolic link), owned by the caller's effective user or by root, and not writable by the
+/// group or others; the connector refuses to join such a file too.
+/// \param name the file name, as in `E6DATA_STRATEGY_SHARED_STATE` (no '/')
+/// \param directory where the file lives (tests use another directory)
+/// \return the slots in file order; empty when no process has claimed one yet
+/// \throws SharedStateError naming the file and why it was refused
+/// \note Thread-safe; no lock is taken that a writer could wait for.
+std::vector<SharedStrategySlot> read_shared_strategy(const std::string& name,
+                                                     const std::string& directory = "/dev/shm");
+
+/// \brief Forgets what the connector knows about the endpoint of `options` (host, port,
+/// cluster), so that the next call detects the deployment again.
+///
+/// Clears this process's cached strategy for the endpoint (every Connection to it sees the
+/// change at once) and, when `options.strategy.shared_state` names a shared file, the endpoint's
+/// slot in that file, which every process on the host that joined it uses. Never creates the
+/// file or a slot, and makes no network call. Queries already running keep their deployment.
+/// \return true when a strategy was known (in this process or in the file) and is now forgotten
+/// \throws SharedStateError when the shared file exists but is not safe to trust
+/// \note Thread-safe (lock-free updates of the strategy word).
+bool clear_strategy_cache(const ConnectionOptions& options);
+
+/// \brief Completes the endpoint's pending switch now: the deployment a switch was announced to
+/// becomes active at once, without waiting for the queries bound to the old one to finish or for
+/// the new one to answer (e6data's "apply the pending strategy").
+///
+/// Applies to this process's state for the endpoint and, with `options.strategy.shared_state`,
+/// to the endpoint's slot in the shared file. Queries still running on the old deployment may
+/// then be cut by its drain. No network call.
+/// \return true when a pending switch was completed; false when none was pending
+/// \throws SharedStateError when the shared file exists but is not safe to trust
+/// \note Thread-safe (lock-free updates of the strategy word).
+bool apply_pending_strategy(const ConnectionOptions& options);
 
 }  // namespace e6data
