@@ -28,6 +28,11 @@ paramstyle = "pyformat"
 __version__ = _core.__version__
 
 
+def metrics_text():
+    """The process's metrics in Prometheus text format (docs/observability.md)."""
+    return _core.metrics_text()
+
+
 def decode_result_batch(payload, expected_columns=None):
     """Decodes a captured ``resultBatch`` payload (a Thrift Chunk): ``.num_rows``,
     ``.column_types``, ``.rows()`` (tuples of Python values), ``.column(i)``, ``.raw_column(i)``."""
@@ -41,7 +46,7 @@ def decode_result_metadata(payload):
 
 __all__ = [
     "apilevel", "threadsafety", "paramstyle", "connect", "from_env", "Connection", "Cursor",
-    "ConnectionPool", "ClusterManager", "strategy", "decode_result_batch", "decode_result_metadata",
+    "ConnectionPool", "ClusterManager", "strategy", "decode_result_batch", "decode_result_metadata", "metrics_text",
     "Warning", "Error", "InterfaceError", "DatabaseError", "DataError", "OperationalError",
     "IntegrityError", "InternalError", "ProgrammingError", "NotSupportedError",
     "IncompleteResultError", "AmbiguousSubmissionError", "QueryTimeoutError", "QueryCancelledError",

@@ -28,9 +28,11 @@ def _series_values(array, type_name, numpy, pandas):
         if masked:
             data = data.copy()
             data[mask] = numpy.datetime64("NaT")
-        # pandas 1.5 holds nanoseconds: a time outside 1677..2262 raises OutOfBoundsDatetime
-        # (a clear error, never a wrong value); fetchnumpy() keeps microseconds for any year.
-        series = pandas.Series(data)
+        try:
+            series = pandas.Series(data)
+        except pandas.errors.OutOfBoundsDatetime:
+            # pandas 1.5 holds nanoseconds (1677..2262): other times become Python objects.
+            return _datetime_objects(data, mask, type_name, numpy, pandas)
         return series.dt.tz_localize("UTC") if type_name == "TIMESTAMP_TZ" else series
     if not masked:
         return data
@@ -41,3 +43,25 @@ def _series_values(array, type_name, numpy, pandas):
     if kind == "b":
         return pandas.arrays.BooleanArray(data, mask)
     return array.filled(None) if kind == "O" else data
+
+
+def _datetime_objects(data, mask, type_name, numpy, pandas):
+    """Python date/datetime objects (None for nulls) for times pandas cannot hold; years Python
+    cannot hold either are an error, never another value."""
+    import datetime
+
+    from .exceptions import DataError
+
+    objects = data.astype(object)
+    out = numpy.empty(len(objects), dtype=object)
+    for i, value in enumerate(objects):
+        if (mask is not None and mask[i]) or value is None:
+            out[i] = None
+        elif isinstance(value, (datetime.date, datetime.datetime)):
+            if type_name == "TIMESTAMP_TZ":
+                value = value.replace(tzinfo=datetime.timezone.utc)
+            out[i] = value
+        else:  # numpy gives an int for years outside 1..9999
+            raise DataError(f"{data[i]} is outside the years pandas and Python can hold; "
+                            "use fetchnumpy() (datetime64) instead")
+    return pandas.Series(out, dtype=object)

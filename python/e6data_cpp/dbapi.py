@@ -80,6 +80,7 @@ class Connection:
                  scheme="e6data", grpc_options=None, debug=False, require_fastbinary=True, *,
                  uri=None, from_env=False, _core_connection=None, **options):
         self._cursors = weakref.WeakSet()
+        self._options = None
         if _core_connection is not None:  # lent by a pool
             self._core = _core_connection
             self.catalog = catalog or ""

@@ -41,7 +41,10 @@ class ConnectionPool:
     def get_connection(self, timeout=None, tag=""):
         """Borrows a connection; ``close()`` (or ``return_connection``) gives it back."""
         core = self._pool.acquire(timeout, tag)
-        return Connection(catalog=self._catalog, database=self._database, _core_connection=core)
+        connection = Connection(catalog=self._catalog, database=self._database,
+                                _core_connection=core)
+        connection._options = self._options
+        return connection
 
     def return_connection(self, connection):
         connection.close()

@@ -9,6 +9,8 @@ import threading
 import time
 import weakref
 
+from . import _core
+
 _connections = weakref.WeakSet()
 _lock = threading.Lock()
 
@@ -79,7 +81,48 @@ def get_shared_strategy(connection=None):
     }
 
 
+def _options_of(connection=None):
+    """The engine options of each endpoint the process's connections (or ``connection``) use."""
+    out = {}
+    for conn in _open_connections(connection):
+        options = getattr(conn, "_options", None)
+        if options is not None:
+            out[_core.strategy_endpoint(options)] = options
+    return list(out.values())
+
+
+def clear_strategy_cache(connection=None):
+    """Forgets the cached deployment of the endpoint (of ``connection``, or of every connection
+    of this process), also in the shared strategy file when one is configured, so the next call
+    detects again. Running queries keep their deployment. Returns True when something was
+    forgotten."""
+    cleared = False
+    for options in _options_of(connection):
+        cleared = _core.clear_strategy_cache(options) or cleared
+    return cleared
+
+
+def apply_pending_strategy(connection=None):
+    """Completes a pending switch now: the announced deployment becomes active without waiting
+    for the queries on the old one (they may then be cut by its drain). Returns True when a
+    pending switch was applied."""
+    applied = False
+    for options in _options_of(connection):
+        applied = _core.apply_pending_strategy(options) or applied
+    return applied
+
+
+def read_shared_strategy(name, directory="/dev/shm"):
+    """Every endpoint slot of the shared strategy file ``directory/name``, read without joining
+    it; a file not safe to trust (owner, mode, type) raises ProgrammingError saying why."""
+    import json
+
+    return [json.loads(slot) for slot in _core.read_shared_strategy(name, directory)]
+
+
 # The guide's underscore names.
 _get_active_strategy = get_active_strategy
 _get_pending_strategy = get_pending_strategy
 _get_shared_strategy = get_shared_strategy
+_clear_strategy_cache = clear_strategy_cache
+_apply_pending_strategy = apply_pending_strategy

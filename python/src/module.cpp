@@ -10,6 +10,8 @@
 #include "blocking_call.hpp"
 #include "e6data/decode.hpp"
 #include "e6data/errors.hpp"
+#include "e6data/metrics.hpp"
+#include "e6data/strategy.hpp"
 #include "e6data/vector_type.hpp"
 #include "error_translation.hpp"
 #include "parameters.hpp"
@@ -193,6 +195,28 @@ PYBIND11_MODULE(_core, m) {
       .def("resume", &PyClusterManager::resume, py::arg("wait") = true,
            py::arg("timeout") = py::none())
       .def("suspend", &PyClusterManager::suspend);
+
+  // The strategy operator actions (no network calls) and the process's metrics.
+  m.def("clear_strategy_cache", [](const std::shared_ptr<e6data::ConnectionOptions>& options) {
+    return e6data::clear_strategy_cache(*options);
+  });
+  m.def("apply_pending_strategy", [](const std::shared_ptr<e6data::ConnectionOptions>& options) {
+    return e6data::apply_pending_strategy(*options);
+  });
+  m.def("strategy_endpoint", [](const std::shared_ptr<e6data::ConnectionOptions>& options) {
+    return e6data::strategy_endpoint(*options);
+  });
+  m.def(
+      "read_shared_strategy",
+      [](const std::string& name, const std::string& directory) {
+        py::list out;
+        for (const e6data::SharedStrategySlot& slot : e6data::read_shared_strategy(name, directory)) {
+          out.append(py::str(slot.to_json()));
+        }
+        return out;
+      },
+      py::arg("name"), py::arg("directory") = "/dev/shm");
+  m.def("metrics_text", [] { return e6data::metrics_text(); });
 
   py::class_<DecodedBatch>(m, "DecodedBatch")
       .def_property_readonly("num_rows", &DecodedBatch::num_rows)

@@ -30,6 +30,8 @@ def make_database(path):
         INSERT INTO typed VALUES (3, 2147483647, 'ünïcödé ☃ 𝄞', '9999999999.9999', 1e308, 1,
             '9999-12-31', '0001-01-01 00:00:00', '2024-06-01T00:00:00Z', x'deadbeef');
         INSERT INTO typed VALUES (4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+        CREATE TABLE far(d DATE, t TIMESTAMP);
+        INSERT INTO far VALUES (253402300800000000, -62135596800000001);
         CREATE TABLE notes(id BIGINT, body TEXT);
         CREATE TABLE numbers(n BIGINT, half DOUBLE, label TEXT);
     """)
