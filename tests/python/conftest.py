@@ -41,6 +41,13 @@ def make_database(path):
     conn.close()
 
 
+def child_env():
+    """The environment for the servers we start: without the sanitizer preload of the test's
+    interpreter (they are programs of their own) and without E6DATA_* settings."""
+    return {k: v for k, v in os.environ.items()
+            if k not in ("LD_PRELOAD", "ASAN_OPTIONS") and not k.startswith("E6DATA_")}
+
+
 class ServerProcess:
     def __init__(self, binary, scratch, db, users, extra=()):
         self.port_file = os.path.join(scratch, "port")
@@ -48,7 +55,7 @@ class ServerProcess:
         self.proc = subprocess.Popen(
             [binary, "--port", "0", "--port-file", self.port_file, "--db", db, "--users", users,
              "--catalog", CATALOG, "--batch-rows", "1000", *extra],
-            stdout=subprocess.DEVNULL, stderr=self.log, start_new_session=True)
+            stdout=subprocess.DEVNULL, stderr=self.log, start_new_session=True, env=child_env())
         deadline = time.monotonic() + 60
         self.port = None
         while time.monotonic() < deadline and self.proc.poll() is None:
