@@ -171,6 +171,7 @@ PYBIND11_MODULE(_core, m) {
       .def("dry_run", &PyConnection::dry_run, py::arg("sql"), py::arg("timeout") = py::none())
       .def("strategy_json", &PyConnection::strategy_json)
       .def("options_text", &PyConnection::options_text)
+      .def("_read_all_cpp", &PyConnection::read_all_cpp, py::arg("sql"))
       .def("close", &PyConnection::close, py::arg("discard") = false)
       .def_property_readonly("is_open", &PyConnection::is_open);
 

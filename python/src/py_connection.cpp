@@ -275,6 +275,23 @@ std::string PyConnection::options_text() {
   return e6data::to_string(slot_->get("options").options());
 }
 
+py::tuple PyConnection::read_all_cpp(const std::string& sql) {
+  e6data::Connection& connection = slot_->get("read_all_cpp");
+  std::int64_t rows = 0;
+  double seconds = 0;
+  const e6data::QueryOptions options = call_options(std::nullopt);
+  run_released(
+      [&] {
+        const auto started = std::chrono::steady_clock::now();
+        e6data::Cursor cursor = connection.cursor();
+        cursor.execute(sql, options);
+        while (auto batch = cursor.next_batch(options)) rows += batch->num_rows();
+        seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      },
+      options.cancel);
+  return py::make_tuple(rows, seconds);
+}
+
 void PyConnection::close(bool discard) {
   py::gil_scoped_release released;  // closing may wait for the connection's own thread
   slot_->close(discard);

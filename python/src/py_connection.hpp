@@ -61,6 +61,9 @@ class PyConnection {
   // The endpoint's strategy snapshot as JSON text (the package turns it into a dict).
   std::string strategy_json();
   std::string options_text();
+  // The C++ path of a read, for the benchmark in the same process: execute `sql` and read every
+  // batch with next_batch() (no Python objects). Returns (rows, seconds).
+  pybind11::tuple read_all_cpp(const std::string& sql);
   void close(bool discard);
   bool is_open() const { return slot_->is_open(); }
 

@@ -264,3 +264,22 @@ def test_many_threads_share_one_connection(conn):
     for i in range(16):
         assert [r[0] for r in results[i]] == list(range(i, 20000, 50))
         assert all(r[1] == (f"row {r[0]}" if r[0] % 7 else None) for r in results[i])
+
+
+def test_type_stubs_cover_the_public_names():
+    import ast
+    import os
+    stub = os.path.join(os.path.dirname(db.__file__), "__init__.pyi")
+    tree = ast.parse(open(stub).read())
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.AnnAssign):
+            names.add(node.target.id)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.ImportFrom):
+            names.update(a.asname or a.name for a in node.names)
+    missing = [name for name in db.__all__ if name not in names]
+    assert missing == []
