@@ -22,4 +22,18 @@ export PKG_CONFIG_PATH="$scratch/prefix/lib/pkgconfig:$scratch/prefix/lib/x86_64
 "$cxx" $cxx_flags "$here/consumer/main.cpp" -o "$scratch/pc-consumer" \
   $(pkg-config --cflags --libs --static e6data) $linker_flags
 "$scratch/pc-consumer"
+
+# The Python package, when built: importable from the prefix alone (not from the build tree).
+package="$(find "$scratch/prefix" -type d -name e6data_cpp -path '*dist-packages*' | head -n 1)"
+if [ -n "$package" ]; then
+  preload=""
+  case "$cxx_flags" in
+    *-fsanitize=*address*) preload="$("$cxx" -print-file-name=libasan.so) $("$cxx" -print-file-name=libstdc++.so)" ;;
+  esac
+  LD_PRELOAD="$preload" ASAN_OPTIONS=detect_leaks=0 PYTHONPATH="$(dirname "$package")" \
+    /usr/bin/python3 -c 'import sys, e6data_cpp as m; assert m.__file__.startswith(sys.argv[1]), m.__file__; assert m.connect and m.apilevel == "2.0"' \
+    "$scratch/prefix"
+  test -f "$package/__init__.pyi" && test -f "$package/py.typed"
+  echo "install test: the installed Python package imports"
+fi
 echo "install test: find_package and pkg-config consumers passed"
