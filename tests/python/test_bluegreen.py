@@ -130,3 +130,21 @@ print(f"After clear: {_get_active_strategy()}")
     assert cur.fetchone() == (1,)
     assert db.strategy.get_active_strategy(conn) in ("blue", "green")
     conn.close()
+
+
+def test_cluster_manager_suspends_and_resumes(cluster):
+    control, host, port = cluster
+    manager = db.ClusterManager(host, port, "demo", "demo")
+    assert manager.status() == "active"
+    assert manager.suspend() in ("suspending", "suspended")
+    deadline = time.monotonic() + 30
+    while manager.status() != "suspended" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert manager.status() == "suspended"
+    with db.connect(host=host, port=port, username="demo", password="demo",
+                    auto_resume=False) as conn:
+        with pytest.raises(db.ClusterSuspendedError) as info:
+            conn.cursor().execute("SELECT 1")
+        assert info.value.http_status == 503
+    assert manager.resume() is True
+    assert manager.status() == "active"
