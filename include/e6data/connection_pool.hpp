@@ -37,6 +37,8 @@
 ///   log `e6data`, Stats::leaks, Settings::on_leak) with the borrower's tag and thread.
 /// - soft_evict(), pause()/unpause(), FIFO waiters (no borrower is overtaken by a later one),
 ///   and close() that waits up to `close_timeout` for borrowed connections.
+/// - Metrics: the pool's counts, waits, loans and timeouts are in e6data::metrics_text() (the
+///   OpenTelemetry db.client.connection.* names, labelled by Settings::name) until close().
 /// - Switches: when a switch is announced on the pool's endpoint, its connections (idle and
 ///   borrowed: a Connection may serve two threads) authenticate on the announced deployment in
 ///   the background (at most `warm_concurrency` at once), so the first borrowers after the switch
@@ -167,6 +169,10 @@ class ConnectionPool {
 
   /// \brief What the pool does beyond sizes and timeouts (those come from `options.pool`).
   struct Settings {
+    /// \brief The pool's name in metrics (label `db_client_connection_pool_name`, see
+    /// docs/observability.md); empty: "e6data-pool-N", N counting pools from 1. A name a live
+    /// pool already has gets "-2", "-3", ... appended, so no two pools share their series.
+    std::string name;
     /// \brief Check an idle connection on borrow (unless used within `validation_bypass`).
     bool validate_on_borrow = true;
     /// \brief No check on borrow for a connection used (returned or checked) this recently.
@@ -263,6 +269,9 @@ class ConnectionPool {
   /// tests with Settings::background off call it themselves.
   /// \throws UsageError on a moved-from pool
   void maintain();
+
+  /// \brief The pool's name in metrics: Settings::name, made unique (empty for a moved-from pool).
+  [[nodiscard]] std::string name() const;
 
   /// \brief The counts and counters now.
   /// \return a snapshot taken under the pool's lock (all zero for a moved-from pool)

@@ -1,6 +1,7 @@
 #include "e6data/connection_pool.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -16,6 +17,8 @@
 #include "client/validated_options.hpp"
 #include "e6data/errors.hpp"
 #include "log/logger.hpp"
+#include "metrics/histogram.hpp"
+#include "metrics/registry.hpp"
 #include "strategy/endpoint_registry.hpp"
 
 namespace e6data {
@@ -129,7 +132,14 @@ struct PoolState {
   std::minstd_rand rng;
   ConnectionPool::Stats counters;  // the counter fields only
 
-  std::mutex close_mutex;  // orders close() calls: the two fields below
+  // Metrics: recorded without the registry (lock-free histograms), read by the pool's collector.
+  std::string name;                // claimed in the metrics registry until close()
+  metrics::Histogram wait_time;    // acquire() until a connection is lent (real clock)
+  metrics::Histogram use_time;     // lent until given back (the pool's clock)
+  metrics::Histogram create_time;  // the factory's call (real clock; connections are lazy)
+
+  std::mutex close_mutex;       // orders close() calls: the fields below
+  std::uint64_t collector = 0;  // in the metrics registry; 0 once removed
   std::shared_ptr<strategy::EndpointState> endpoint;
   std::uint64_t listener = 0;
   std::thread housekeeper;
@@ -207,8 +217,112 @@ struct PoolState {
   void warm(const std::vector<std::shared_ptr<Connection>>& connections);
 };
 
-std::shared_ptr<Connection> make_connection(const PoolState& state) {
-  return std::make_shared<Connection>(state.factory(state.options));
+std::shared_ptr<Connection> make_connection(PoolState& state) {
+  const auto started = std::chrono::steady_clock::now();
+  auto connection = std::make_shared<Connection>(state.factory(state.options));
+  state.create_time.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return connection;
+}
+
+double seconds(Duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+// The pool's series for one scrape. Runs under the registry's lock; takes the pool's lock (via
+// stats()), never the other way round.
+void collect_pool(const PoolState& state, const ConnectionPool::Stats& s,
+                  std::vector<metrics::Family>& out) {
+  using metrics::Family;
+  using metrics::Kind;
+  const metrics::Labels pool{{"db_client_connection_pool_name", state.name}};
+  const auto labelled = [&pool](std::initializer_list<std::pair<std::string, std::string>> more) {
+    metrics::Labels labels = pool;
+    labels.insert(labels.end(), more.begin(), more.end());
+    return labels;
+  };
+  const auto gauge = [&](const char* name, const char* unit, const char* help, double value) {
+    out.push_back(Family{name, unit, Kind::kGauge, help, {{pool, value, {}}}});
+  };
+  out.push_back(
+      Family{"db.client.connection.count",
+             "{connection}",
+             Kind::kGauge,
+             "Connections open now, by state: idle in the pool or used (borrowed).",
+             {{labelled({{"db_client_connection_state", "idle"}}), double(s.idle), {}},
+              {labelled({{"db_client_connection_state", "used"}}), double(s.in_use), {}}}});
+  gauge("db.client.connection.max", "{connection}",
+        "The most connections the pool opens "
+        "(pool.max_connections).",
+        state.options.pool.max_connections);
+  gauge("db.client.connection.idle.max", "{connection}",
+        "The most idle connections the pool "
+        "keeps (pool.max_connections: no separate cap).",
+        state.options.pool.max_connections);
+  gauge("db.client.connection.idle.min", "{connection}",
+        "The fewest connections idle eviction "
+        "leaves open (pool.min_connections).",
+        state.options.pool.min_connections);
+  gauge("db.client.connection.pending_requests", "{request}", "acquire() calls waiting now.",
+        s.waiting);
+  gauge("e6data.pool.paused", "1", "1 between pause() and unpause().", s.paused ? 1 : 0);
+  const auto counter = [&](const char* name, const char* help, metrics::Labels labels,
+                           std::uint64_t value) {
+    out.push_back(
+        Family{name, "1", Kind::kCounter, help, {{std::move(labels), double(value), {}}}});
+  };
+  counter("db.client.connection.timeouts", "acquire() calls that timed out (TimeoutError).", pool,
+          s.timeouts);
+  counter("e6data.pool.connections.created", "Connections made (lazily: no call yet).", pool,
+          s.created);
+  out.push_back(
+      Family{"e6data.pool.connections.closed",
+             "1",
+             Kind::kCounter,
+             "Connections the pool closed, by reason.",
+             {{labelled({{"reason", "idle_timeout"}}), double(s.closed_idle), {}},
+              {labelled({{"reason", "max_lifetime"}}), double(s.closed_lifetime), {}},
+              {labelled({{"reason", "soft_evict"}}), double(s.soft_evicted), {}},
+              {labelled({{"reason", "validation_failed"}}), double(s.validation_failures), {}},
+              {labelled({{"reason", "keepalive_failed"}}), double(s.keepalive_failures), {}}}});
+  out.push_back(Family{
+      "e6data.pool.checks",
+      "1",
+      Kind::kCounter,
+      "Liveness checks of idle connections, by kind (on borrow outside the bypass "
+      "window, keepalive) and result.",
+      {{labelled({{"kind", "borrow"}, {"result", "ok"}}),
+        double(s.validations - s.validation_failures),
+        {}},
+       {labelled({{"kind", "borrow"}, {"result", "failed"}}), double(s.validation_failures), {}},
+       {labelled({{"kind", "keepalive"}, {"result", "ok"}}),
+        double(s.keepalives - s.keepalive_failures),
+        {}},
+       {labelled({{"kind", "keepalive"}, {"result", "failed"}}),
+        double(s.keepalive_failures),
+        {}}}});
+  out.push_back(Family{"e6data.pool.warmings",
+                       "1",
+                       Kind::kCounter,
+                       "Connections given a session on an announced deployment, by result.",
+                       {{labelled({{"result", "ok"}}), double(s.warmed), {}},
+                        {labelled({{"result", "failed"}}), double(s.warm_failures), {}}}});
+  counter("e6data.pool.leaks", "Loans reported as held past leak_threshold.", pool, s.leaks);
+  const auto histogram = [&](const char* name, const char* help, const metrics::Histogram& h) {
+    out.push_back(Family{name, "s", Kind::kHistogram, help, {{pool, 0, h.snapshot()}}});
+  };
+  histogram("db.client.connection.wait_time",
+            "Time acquire() took to lend a connection (with "
+            "any check and creation on the way).",
+            state.wait_time);
+  histogram("db.client.connection.use_time",
+            "Time a connection was borrowed, from acquire() to "
+            "its return.",
+            state.use_time);
+  histogram("db.client.connection.create_time",
+            "Time the factory took to make a connection "
+            "(connections are lazy: authentication happens on the first call).",
+            state.create_time);
 }
 
 const char* const kClosedMessage = "ConnectionPool::acquire: the pool is closed";
@@ -432,6 +546,7 @@ void PooledConnection::give_back(bool keep) noexcept {
       was_reported = it->second.reported;
       if (was_reported) tag = it->second.tag;
       evicted = it->second.eviction_epoch < state->eviction_epoch;
+      state->use_time.observe(detail::seconds(state->now() - it->second.at));
       state->borrows.erase(it);
     }
     // Whatever happens below, a slot or a connection is now free for one waiter; if
@@ -557,6 +672,27 @@ ConnectionPool::ConnectionPool(ConnectionOptions options, Clock now, Factory fac
       throw;
     }
   }
+  static std::atomic<std::uint64_t> pools{0};
+  const std::uint64_t number = ++pools;
+  auto& registry = metrics::registry();
+  state.name = registry.claim_name(
+      state.settings.name.empty() ? "e6data-pool-" + std::to_string(number) : state.settings.name);
+  // The collector holds the state weakly: a scrape racing with the pool's end sees nothing.
+  state.collector = registry.add(
+      [weak = std::weak_ptr<detail::PoolState>(state_)](std::vector<metrics::Family>& out) {
+        const auto pool = weak.lock();
+        if (!pool) return;
+        ConnectionPool::Stats s;
+        {
+          std::lock_guard lock(pool->mutex);
+          s = pool->counters;
+          s.idle = static_cast<int>(pool->idle.size());
+          s.in_use = pool->in_use;
+          s.waiting = static_cast<int>(pool->queue.size());
+          s.paused = pool->paused;
+        }
+        detail::collect_pool(*pool, s, out);
+      });
 }
 
 ConnectionPool::~ConnectionPool() {
@@ -612,6 +748,9 @@ PooledConnection ConnectionPool::acquire(std::chrono::milliseconds timeout, std:
 
   detail::Retired retired;  // destroyed after `lock`: closes outside the lock
   std::unique_lock lock(state.mutex);
+  const auto note_wait = [&state, started] {
+    state.wait_time.observe(detail::seconds(std::chrono::steady_clock::now() - started));
+  };
   std::uint64_t ticket = 0;  // 0 until this call joins the queue of waiters
   std::uint64_t loans_when_queued = 0;
   const auto leave_queue = [&] {
@@ -654,6 +793,7 @@ PooledConnection ConnectionPool::acquire(std::chrono::milliseconds timeout, std:
                                                     state.settings.validation_bypass);
         if (!check) {
           state.borrows[borrow].connection = entry.connection;
+          note_wait();
           return PooledConnection(state_, std::move(entry.connection), entry.created, borrow);
         }
         lock.unlock();
@@ -662,6 +802,7 @@ PooledConnection ConnectionPool::acquire(std::chrono::milliseconds timeout, std:
           lock.lock();
           ++state.counters.validations;
           state.borrows[borrow].connection = entry.connection;
+          note_wait();
           return PooledConnection(state_, std::move(entry.connection), entry.created, borrow);
         } catch (...) {
           // Not usable: close it and give its slot a new connection (lazy: no call here).
@@ -682,6 +823,7 @@ PooledConnection ConnectionPool::acquire(std::chrono::milliseconds timeout, std:
         if (const auto it = state.borrows.find(borrow); it != state.borrows.end()) {
           it->second.connection = connection;
         }
+        note_wait();
         return PooledConnection(state_, std::move(connection), now, borrow);
       } catch (...) {
         lock.lock();
@@ -717,6 +859,10 @@ PooledConnection ConnectionPool::acquire(std::chrono::milliseconds timeout, std:
                          context);
     }
   }
+}
+
+std::string ConnectionPool::name() const {
+  return state_ ? state_->name : std::string();
 }
 
 ConnectionPool::Stats ConnectionPool::stats() const {
@@ -783,6 +929,12 @@ void ConnectionPool::close() {
       state.listener = 0;
     }
     if (state.housekeeper.joinable()) state.housekeeper.join();
+    if (state.collector != 0) {
+      // Its series end with the pool; the name is free for a new pool.
+      metrics::registry().remove(state.collector);
+      metrics::registry().release_name(state.name);
+      state.collector = 0;
+    }
   }
   if (wait && state.settings.close_timeout > std::chrono::milliseconds::zero()) {
     std::unique_lock lock(state.mutex);
