@@ -88,9 +88,11 @@ bool looks_like_uri(const std::string& text) {
   return text.rfind("e6data://", 0) == 0 || text.rfind("e6datas://", 0) == 0;
 }
 
-ConnectionOptions resolve_connection(const ConnectionArgs& args, const EnvironmentReader& env,
-                                     const PasswordPrompt& prompt,
-                                     std::vector<std::string>& warnings) {
+namespace {
+
+// The URI, then the environment, then the flags; no check of what is missing.
+ConnectionOptions resolve_settings(const ConnectionArgs& args, const EnvironmentReader& env,
+                                   std::vector<std::string>& warnings) {
   ConnectionOptions options;
   if (!args.uri.empty()) {
     try {
@@ -126,7 +128,30 @@ ConnectionOptions resolve_connection(const ConnectionArgs& args, const Environme
   if (args.secure) options.secure = true;
   if (args.ca_certificate) options.ca_certificate = *args.ca_certificate;
   if (args.password_file) options.password = read_password_file(*args.password_file);
+  return options;
+}
 
+}  // namespace
+
+ConnectionOptions resolve_endpoint(const ConnectionArgs& args, const EnvironmentReader& env,
+                                   std::vector<std::string>& warnings) {
+  ConnectionOptions options = resolve_settings(args, env, warnings);
+  if (options.host.empty()) throw UsageFailure{"no host: give a URI, --host or E6DATA_HOST"};
+  // Only the endpoint's own settings matter here: no user or token is needed.
+  std::vector<std::string> problems;
+  for (auto& p : options.validate()) {
+    if (p != "username is required" && p != "password (the access token) is required") {
+      problems.push_back(p);
+    }
+  }
+  if (!problems.empty()) throw UsageFailure{join_problems(problems)};
+  return options;
+}
+
+ConnectionOptions resolve_connection(const ConnectionArgs& args, const EnvironmentReader& env,
+                                     const PasswordPrompt& prompt,
+                                     std::vector<std::string>& warnings) {
+  ConnectionOptions options = resolve_settings(args, env, warnings);
   std::vector<std::string> missing;
   if (options.host.empty()) missing.push_back("no host: give a URI, --host or E6DATA_HOST");
   if (options.username.empty()) {

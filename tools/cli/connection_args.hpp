@@ -51,6 +51,12 @@ ConnectionOptions resolve_connection(const ConnectionArgs& args, const Environme
                                      const PasswordPrompt& prompt,
                                      std::vector<std::string>& warnings);
 
+// The same settings without credentials, for commands that only name an endpoint (host, port,
+// cluster, shared state) and make no call: no user or token is needed or asked for.
+// \throws UsageFailure when there is no host or a setting is invalid
+ConnectionOptions resolve_endpoint(const ConnectionArgs& args, const EnvironmentReader& env,
+                                   std::vector<std::string>& warnings);
+
 // Reads a token from /dev/tty with echo off; nullopt when there is no terminal.
 std::optional<std::string> prompt_on_terminal(const std::string& question);
 

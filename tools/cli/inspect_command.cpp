@@ -9,6 +9,7 @@
 #include "e6data/errors.hpp"
 #include "exit_codes.hpp"
 #include "interrupt_watcher.hpp"
+#include "shared_state_view.hpp"
 #include "table_printer.hpp"
 
 namespace e6data::cli {
@@ -18,6 +19,7 @@ struct InspectArgs {
   ConnectionArgs connection;
   std::string uri;
   bool json = false;
+  std::string shared_state;  // --shared-state NAME|PATH: read the file, connect nowhere
 };
 
 std::string seconds_ago(double seconds) {
@@ -27,7 +29,40 @@ std::string seconds_ago(double seconds) {
   return text;
 }
 
+// Reads the shared strategy file without joining it (read_shared_strategy) and prints every
+// slot; a file not safe to trust is refused, saying why.
+int run_inspect_shared(const InspectArgs& args) {
+  const SharedStateLocation where = parse_shared_state_argument(args.shared_state);
+  std::vector<SharedStrategySlot> slots;
+  try {
+    slots = read_shared_strategy(where.name, where.directory);
+  } catch (const SharedStateError& e) {
+    if (args.json) {
+      std::cout << nlohmann::ordered_json{{"file", where.path()},
+                                          {"error", e.what()},
+                                          {"reason", std::string(to_string(e.reason()))}}
+                       .dump()
+                << '\n';
+    }
+    std::cerr << "e6data-cli inspect: " << refusal_text(e) << '\n';
+    return kExitFailure;
+  }
+  if (args.json) {
+    std::cout << shared_slots_json(where.path(), slots) << '\n';
+  } else {
+    print_shared_slots(std::cout, where.path(), slots);
+  }
+  return kExitOk;
+}
+
 int run_inspect(InspectArgs& args) {
+  if (!args.shared_state.empty()) {
+    if (!args.uri.empty()) {
+      throw UsageFailure{
+          "--shared-state reads the file and connects nowhere: give no connection URI with it"};
+    }
+    return run_inspect_shared(args);
+  }
   args.connection.uri = args.uri;
   const EnvironmentReader env = EnvironmentReader::process();
   std::vector<std::string> warnings;
@@ -92,15 +127,24 @@ void add_inspect_command(CLI::App& app, int& exit_code) {
       "inspect", "Connect, detect the deployment and print the blue-green strategy state");
   cmd->add_option("uri", args->uri, "Connection URI (default: flags and E6DATA_*)");
   cmd->add_flag("--json", args->json, "Print the state as one JSON object");
+  cmd->add_option("--shared-state", args->shared_state,
+                  "Read this shared strategy file instead of connecting: a name in /dev/shm "
+                  "(E6DATA_STRATEGY_SHARED_STATE) or a path");
   add_connection_options(*cmd, args->connection);
   cmd->footer(
       R"(Prints what the connector in this process knows about the endpoint after connecting:
 the active deployment, the pending one during a switch, when the strategy was last confirmed,
 the last transition, the queries bound to each deployment and every counter.
 
+With --shared-state NAME it connects nowhere: it reads the shared strategy file that the
+applications on this host use (E6DATA_STRATEGY_SHARED_STATE=NAME, /dev/shm/NAME) without joining
+it, and prints every endpoint slot: active, pending, last check, generation. A file that is not
+safe to trust (a link, another user's, writable by the group or others) is refused, saying why.
+
 Examples:
   e6data-cli inspect e6data://demo@127.0.0.1:50051
-  e6data-cli inspect --json | jq .active)");
+  e6data-cli inspect --json | jq .active
+  e6data-cli inspect --shared-state "$E6DATA_STRATEGY_SHARED_STATE")");
   cmd->callback([args, &exit_code] { exit_code = run_inspect(*args); });
 }
 

@@ -9,6 +9,7 @@
 #include "inspect_command.hpp"
 #include "monitor_command.hpp"
 #include "query_command.hpp"
+#include "strategy_command.hpp"
 #include "test_connection_command.hpp"
 
 namespace {
@@ -27,6 +28,8 @@ Examples:
   e6data-cli test-connection --count 10
   e6data-cli inspect --json
   e6data-cli monitor --jsonl
+  e6data-cli inspect --shared-state workers
+  e6data-cli strategy clear --shared-state workers --yes
   e6data-cli decode batch.bin
 Run "e6data-cli SUBCOMMAND --help" for each subcommand's options and examples.)";
 
@@ -42,10 +45,15 @@ int main(int argc, char** argv) {
   e6data::cli::add_test_connection_command(app, exit_code);
   e6data::cli::add_inspect_command(app, exit_code);
   e6data::cli::add_monitor_command(app, exit_code);
+  e6data::cli::add_strategy_command(app, exit_code);
   e6data::cli::add_decode_command(app, exit_code);
   auto command_name = [&app] {
-    const auto used = app.get_subcommands();
-    return std::string("e6data-cli") + (used.empty() ? "" : " " + used.front()->get_name());
+    std::string name = "e6data-cli";
+    for (const CLI::App* at = &app; !at->get_subcommands().empty();) {
+      at = at->get_subcommands().front();
+      name += " " + at->get_name();
+    }
+    return name;
   };
   // CLI11 would only say "A subcommand is required" for a misspelt one: name it.
   if (argc > 1 && argv[1][0] != '-') {
@@ -58,7 +66,7 @@ int main(int argc, char** argv) {
     }
     if (!known) {
       std::cerr << "e6data-cli: unknown subcommand '" << first
-                << "' (query, test-connection, inspect, monitor, decode; see e6data-cli --help)\n";
+                << "' (query, test-connection, inspect, monitor, strategy, decode; see e6data-cli --help)\n";
       return e6data::cli::kExitUsage;
     }
   }

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 
+#include "e6data/strategy.hpp"
 #include "exit_codes.hpp"
 
 namespace e6data::cli {
@@ -132,6 +133,37 @@ TEST(ConnectionArgs, ProblemsAreNamedAndNeverContainTheToken) {
   const std::string invalid = usage_message(bad_host, kEnv);
   EXPECT_NE(invalid.find("host"), std::string::npos);
   EXPECT_EQ(invalid.find("env-secret-token"), std::string::npos) << invalid;
+}
+
+// Commands that only name an endpoint (strategy clear/apply-pending) need no user or token and
+// never ask for one.
+TEST(ConnectionArgs, AnEndpointNeedsNoCredentials) {
+  std::vector<std::string> warnings;
+  ConnectionArgs args;
+  args.cluster_name = "Prod";
+  const auto env = EnvironmentReader::from_map(
+      {{"E6DATA_HOST", "h.example"}, {"E6DATA_PORT", "443"},
+       {"E6DATA_STRATEGY_SHARED_STATE", "workers"}});
+  const ConnectionOptions o = resolve_endpoint(args, env, warnings);
+  EXPECT_EQ(o.host, "h.example");
+  EXPECT_EQ(o.port, 443);
+  EXPECT_EQ(o.cluster_name, "Prod");
+  EXPECT_EQ(o.strategy.shared_state, "workers");
+  EXPECT_EQ(strategy_endpoint(o), "h.example:443/prod");
+  try {
+    resolve_endpoint({}, EnvironmentReader::from_map({}), warnings);
+    ADD_FAILURE() << "no host";
+  } catch (const UsageFailure& e) {
+    EXPECT_NE(e.message.find("no host"), std::string::npos) << e.message;
+  }
+  try {
+    resolve_endpoint({}, EnvironmentReader::from_map({{"E6DATA_HOST", "h"},
+                                                      {"E6DATA_STRATEGY_SHARED_STATE", "a/b"}}),
+                     warnings);
+    ADD_FAILURE() << "a shared state name with '/'";
+  } catch (const UsageFailure& e) {
+    EXPECT_NE(e.message.find("E6DATA_STRATEGY_SHARED_STATE"), std::string::npos) << e.message;
+  }
 }
 
 TEST(ConnectionArgs, RecognisesUris) {

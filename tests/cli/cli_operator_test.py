@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""e6data-cli's operator commands, run as an operator runs them, against a real e6data-devserver on
+loopback (its own process group, always stopped):
+
+- inspect --shared-state: the shared strategy file that applications on this host use
+  (E6DATA_STRATEGY_SHARED_STATE), read without joining it; every endpoint slot; a file not safe
+  to trust (world-writable, another user's) refused, saying why;
+- strategy clear / apply-pending on that file: --yes needed off a terminal, the slot changes for
+  every process sharing the file, the connector still serves afterwards.
+
+The shared file is /dev/shm/e6data-cli-test-<pid>, always removed.
+
+Usage: cli_operator_test.py E6DATA_CLI E6DATA_DEVSERVER
+"""
+import json
+import os
+import struct
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cli_devserver_test as t  # noqa: E402  (Server, check, run, base_env, the token)
+
+check, run = t.check, t.run
+
+
+def main():
+    cli, devserver = sys.argv[1], sys.argv[2]
+    shm = f"e6data-cli-test-{os.getpid()}"
+    with tempfile.TemporaryDirectory(prefix="e6data-cli-operator-") as scratch:
+        db = os.path.join(scratch, "shop.db")
+        t.make_database(db)
+        users = os.path.join(scratch, "users.txt")
+        open(users, "w").write(f"tester {t.TOKEN}\n")
+        server = t.Server(devserver, scratch, db, users)
+        try:
+            check(server.port is not None, "the dev server starts")
+            if server.port:
+                shared_state_tests(cli, server, shm)
+        finally:
+            server.stop()
+            if os.path.exists(f"/dev/shm/{shm}"):
+                os.chown(f"/dev/shm/{shm}", os.geteuid(), os.getegid())
+                os.remove(f"/dev/shm/{shm}")
+    for text in t.outputs:
+        if t.TOKEN in text:
+            check(False, f"the token appears in output: {text[:300]}")
+            break
+    print(f"{t.passed} passed, {t.failed} failed")
+    return 0 if t.failed == 0 and t.passed > 0 else 1
+
+
+def slots_of(cli, env, shm):
+    out = run(cli, ["inspect", "--shared-state", shm, "--json"], env)
+    try:
+        return out.returncode, json.loads(out.stdout)
+    except ValueError:
+        return out.returncode, {"raw": out.stdout, "stderr": out.stderr}
+
+
+def write_word(shm, slot, active, pending):
+    """Writes a strategy word into a slot as a process of the connector does (PROTOCOL: active in
+    bits 0-1, pending in 2-3, pending answered in 4, generation in 32-63; 1 blue, 2 green)."""
+    offset = 8 + slot * 24 + 8
+    with open(f"/dev/shm/{shm}", "r+b") as f:
+        f.seek(offset)
+        word = struct.unpack("<Q", f.read(8))[0]
+        generation = (word >> 32) + 1
+        f.seek(offset)
+        f.write(struct.pack("<Q", active | (pending << 2) | (generation << 32)))
+
+
+def shared_state_tests(cli, server, shm):
+    env = t.base_env(server.port)
+    endpoint = f"127.0.0.1:{server.port}/"
+    shared = dict(env, E6DATA_STRATEGY_SHARED_STATE=shm)
+
+    out = run(cli, ["inspect", "--shared-state", shm], env)
+    check(out.returncode == 1 and "does not exist" in out.stderr,
+          f"inspect --shared-state of a missing file: exit 1 naming it: {out.returncode} "
+          f"{out.stderr}")
+    check(not os.path.exists(f"/dev/shm/{shm}"), "inspecting does not create the file")
+
+    # An application process sharing the file: it detects blue and writes it there.
+    out = run(cli, ["query", "-c", "select 1"], shared)
+    check(out.returncode == 0, f"a query joins the shared file: {out.stderr}")
+    st = os.stat(f"/dev/shm/{shm}")
+    check(st.st_mode & 0o777 == 0o600, f"the connector creates it 0600: {oct(st.st_mode)}")
+    before = open(f"/dev/shm/{shm}", "rb").read()
+
+    out = run(cli, ["inspect", "--shared-state", shm], env)
+    check(out.returncode == 0 and f"/dev/shm/{shm}: 1 endpoint slot" in out.stdout
+          and endpoint in out.stdout and "| blue " in out.stdout,
+          f"inspect --shared-state prints the slot: {out.stdout} {out.stderr}")
+    code, state = slots_of(cli, env, f"/dev/shm/{shm}")
+    slot = (state.get("slots") or [{}])[0]
+    check(code == 0 and state.get("file") == f"/dev/shm/{shm}" and slot.get("endpoint") == endpoint
+          and slot.get("active") == "blue" and slot.get("pending") == ""
+          and 0 <= slot.get("seconds_since_check", -1) < 60,
+          f"--json, the file given as a path: {state}")
+    check(open(f"/dev/shm/{shm}", "rb").read() == before, "inspecting writes nothing")
+    out = run(cli, ["inspect", f"e6data://tester@127.0.0.1:{server.port}", "--shared-state", shm],
+              env)
+    check(out.returncode == 2, f"--shared-state with a URI is a usage error: {out.stderr}")
+
+    # --- strategy clear ---
+    out = run(cli, ["strategy", "clear", "--shared-state", shm], env)
+    check(out.returncode == 2 and "add --yes" in out.stderr,
+          f"off a terminal, clear needs --yes: {out.returncode} {out.stderr}")
+    check(slots_of(cli, env, shm)[1]["slots"][0]["active"] == "blue", "and changed nothing")
+    no_token = {k: v for k, v in shared.items() if k not in ("E6DATA_PASSWORD", "E6DATA_USERNAME")}
+    out = run(cli, ["strategy", "clear", "--yes"], no_token)
+    check(out.returncode == 0 and "cleared" in out.stdout and endpoint in out.stdout,
+          f"clear --yes (the file from E6DATA_STRATEGY_SHARED_STATE, no token needed): "
+          f"{out.returncode} {out.stdout} {out.stderr}")
+    slot = slots_of(cli, env, shm)[1]["slots"][0]
+    check(slot["active"] == "" and slot["seconds_since_check"] == -1,
+          f"the slot is forgotten for every process: {slot}")
+    out = run(cli, ["strategy", "clear", "--yes", "--shared-state", shm], env)
+    check(out.returncode == 0 and "nothing to clear" in out.stdout,
+          f"clearing again: nothing to clear, exit 0: {out.stdout}")
+    out = run(cli, ["query", "-c", "select 2"], shared)
+    check(out.returncode == 0 and out.stdout == "2\n2\n", f"the next process detects: {out.stderr}")
+    check(slots_of(cli, env, shm)[1]["slots"][0]["active"] == "blue", "and writes blue again")
+
+    # --- strategy apply-pending ---
+    out = run(cli, ["strategy", "apply-pending", "--yes", "--shared-state", shm], env)
+    check(out.returncode == 1 and "no switch is pending" in out.stdout,
+          f"apply-pending with nothing pending: exit 1: {out.returncode} {out.stdout}")
+    write_word(shm, slot["slot"], active=1, pending=2)  # a switch to green announced
+    slot = slots_of(cli, env, shm)[1]["slots"][0]
+    check(slot["pending"] == "green" and not slot["pending_confirmed"],
+          f"inspect shows the pending switch: {slot}")
+    out = run(cli, ["strategy", "apply-pending", "--shared-state", shm], env)
+    check(out.returncode == 2 and "add --yes" in out.stderr, "apply-pending needs --yes too")
+    out = run(cli, ["strategy", "apply-pending", "--yes", "--shared-state", shm], env)
+    after = slots_of(cli, env, shm)[1]["slots"][0]
+    check(out.returncode == 0 and "applied" in out.stdout and after["active"] == "green"
+          and after["pending"] == "" and after["generation"] > slot["generation"],
+          f"apply-pending makes green active: {out.stdout} {out.stderr} {after}")
+    # A process sharing the file now sends new work to green (a standalone dev server serves
+    # whatever the header names; the router of a blue-green cluster is what refuses with 456).
+    out = run(cli, ["query", "-c", "select 3"], shared)
+    check(out.returncode == 0 and out.stdout == "3\n3\n", f"queries still run: {out.stderr}")
+    out = run(cli, ["strategy", "clear", "--yes", "--host", "127.0.0.1", "--port", "1",
+                    "--shared-state", shm], env)
+    check(out.returncode == 0 and "no slot for 127.0.0.1:1/" in out.stdout,
+          f"another endpoint has no slot: {out.stdout}")
+    out = run(cli, ["strategy", "clear", "--yes"], env)
+    check(out.returncode == 2 and "no shared strategy file" in out.stderr,
+          f"without a shared file there is nothing to act on: {out.stderr}")
+    out = run(cli, ["strategy", "clear", "--yes", "--shared-state", "/tmp/x"], env)
+    check(out.returncode == 2 and "/dev/shm" in out.stderr, f"only /dev/shm: {out.stderr}")
+
+    # --- files not safe to trust ---
+    os.chmod(f"/dev/shm/{shm}", 0o666)
+    out = run(cli, ["inspect", "--shared-state", shm], env)
+    check(out.returncode == 1 and "unsafe mode" in out.stderr and "0666" in out.stderr
+          and out.stdout == "", f"a world-writable file is refused: {out.stderr}")
+    code, state = slots_of(cli, env, shm)
+    check(code == 1 and state.get("reason") == "unsafe mode", f"--json says why: {state}")
+    out = run(cli, ["strategy", "clear", "--yes", "--shared-state", shm], env)
+    check(out.returncode == 1 and "unsafe mode" in out.stderr, f"and not written: {out.stderr}")
+    out = run(cli, ["query", "-c", "select 4"], dict(shared, E6DATA_LOG_LEVEL="warning"))
+    check(out.returncode == 0 and "unusable" in out.stderr,
+          f"the connector refuses to join it and keeps its strategy in-process: {out.stderr}")
+    os.chmod(f"/dev/shm/{shm}", 0o600)
+    if os.geteuid() == 0:
+        os.chown(f"/dev/shm/{shm}", 12345, 12345)
+        out = run(cli, ["inspect", "--shared-state", shm], env)
+        check(out.returncode == 1 and "untrusted owner" in out.stderr
+              and "uid 12345" in out.stderr, f"another user's file is refused: {out.stderr}")
+        os.chown(f"/dev/shm/{shm}", 0, 0)
+    os.symlink(f"/dev/shm/{shm}", f"/dev/shm/{shm}-link")
+    try:
+        out = run(cli, ["inspect", "--shared-state", f"{shm}-link"], env)
+        check(out.returncode == 1 and "symbolic link" in out.stderr, f"a link: {out.stderr}")
+    finally:
+        os.remove(f"/dev/shm/{shm}-link")
+    out = run(cli, ["inspect", "--shared-state", shm], env)
+    check(out.returncode == 0, f"trusted again once fixed: {out.stderr}")
+    for sub in [["strategy", "clear"], ["strategy", "apply-pending"]]:
+        out = run(cli, [*sub, "--help"], env)
+        check(out.returncode == 0 and "Examples:" in out.stdout, f"{sub} --help has examples")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
