@@ -240,6 +240,18 @@ struct ConnectionOptions {
   /// only). A V2 response holds several chunks: a grpc.max_receive_message_length other than
   /// -1 must fit them all. E6DATA_RESULT_BATCH_V2.
   std::string result_batch_v2 = "auto";
+  /// \brief How many result responses a query fetches ahead of the caller, in the background,
+  /// while the caller works on the rows it has (one fetch in flight per query, decoded off the
+  /// caller's thread). 0 fetches only when the caller asks (each next_batch() past the rows at
+  /// hand waits for a round trip); the default for now, while tests that cut a read mid-stream
+  /// are adapted (a result read ahead whole is no longer cut). E6DATA_DOWNLOAD_AHEAD, 0..64;
+  /// 2 is the suggested setting.
+  int download_ahead = 0;
+  /// \brief Bound on the decoded size of the responses fetched ahead and not yet handed over
+  /// (the one being handed over included): no fetch starts while they hold this much, so a
+  /// query's result never holds more than this plus one response, whatever its size.
+  /// E6DATA_DOWNLOAD_AHEAD_BYTES, 1024..2^40 bytes (64 MiB by default).
+  std::int64_t download_ahead_bytes = std::int64_t{64} << 20;
   /// \brief The cluster, as named in the console; the connection lower-cases it when it sends
   /// it. E6DATA_CLUSTER_NAME, or its alias E6DATA_CLUSTER_UUID.
   std::string cluster_name;

@@ -25,6 +25,7 @@ Query::Query(std::shared_ptr<ConnectionState> connection, std::string catalog, s
       database_(std::move(database)) {}
 
 Query::~Query() {
+  stop_download();
   (void)take_back_parked();
   release_binding();
 }
@@ -80,6 +81,7 @@ void Query::refuse_unknown_position(const char* operation) const {
 }
 
 void Query::release_binding() {
+  stop_download();  // its calls use the binding
   std::shared_ptr<strategy::QueryBinding> binding;
   {
     std::lock_guard lock(identity_mutex_);
@@ -107,6 +109,7 @@ void Query::require_server_handle(const char* operation) const {
 }
 
 void Query::forget(bool clear_on_server) {
+  stop_download();
   const bool held = take_back_parked();
   if (clear_on_server && held && !query_id_.empty()) {
     // Off the caller's path: the caller is about to re-run the statement or get an error, and
@@ -135,6 +138,7 @@ void Query::start(std::string sql, std::vector<ParameterValue> parameters,
   sql_ = std::move(sql);
   parameters_ = std::move(parameters);
   is_read_ = statement_is_read(sql_);
+  stop_download();
   reruns_ = 0;
   rows_delivered_ = false;
   unknown_position_.clear();
@@ -306,6 +310,11 @@ std::optional<Batch> Query::next_batch(const QueryOptions& options) {
   }
   if (exhausted_) return std::nullopt;
   const strategy::TimePoint until = deadline(options, true);
+  if (download_) {
+    take_downloaded(until, options);
+    if (read_ahead_.empty()) return std::nullopt;
+    return deliver(take_read_ahead());
+  }
   std::size_t bytes = 0;
   if (read_ahead_wanted_) {
     // A read begun on a deployment that is being retired (a lag hold sent it to the active side
@@ -318,8 +327,126 @@ std::optional<Batch> Query::next_batch(const QueryOptions& options) {
   } else {
     (void)fetch_more(until, options, bytes);
   }
+  // The first response of a result is fetched on the caller's path (a short result ends in it,
+  // and no thread is started); the rest are fetched ahead.
+  if (!exhausted_) start_download(options);
   if (read_ahead_.empty()) return std::nullopt;
   return deliver(take_read_ahead());
+}
+
+void Query::start_download(const QueryOptions& options) {
+  const ConnectionOptions& o = connection_->options;
+  if (o.download_ahead <= 0 || fetch_form_ == FetchForm::kUndecided) return;
+  DownloadAhead::Limits limits;
+  limits.responses = static_cast<std::size_t>(o.download_ahead);
+  limits.bytes = static_cast<std::size_t>(o.download_ahead_bytes);
+  // Each background fetch is one call with a deadline of its own, as long as the call that
+  // started the downloading was given (its timeout, or the connection's default); the caller's
+  // token is not passed down (next() lets it interrupt the downloading while the caller waits).
+  QueryOptions per_fetch;
+  per_fetch.timeout = options.timeout;
+  auto fetch = [this, per_fetch](const std::shared_ptr<CancellationToken>& stop) {
+    QueryOptions call_options = per_fetch;
+    call_options.cancel = stop;
+    const strategy::TimePoint until = deadline(call_options, true);
+    auto& clock = connection_->endpoint->clock();
+    auto pause = std::chrono::duration_cast<strategy::Duration>(kFirstEmptyPause);
+    for (;;) {
+      if (connection_->closed.load()) {
+        // Closed: no more calls (the cursor refuses every call from now on).
+        FetchedResponse stopped;
+        stopped.nothing_ready = true;
+        return stopped;
+      }
+      FetchedResponse response = fetch_response(until, call_options);
+      if (response.end || !response.batches.empty()) return response;
+      // Nothing ready yet: asked again after a growing pause, as on the caller's path. Stopped
+      // or past the deadline, nothing was consumed.
+      const strategy::TimePoint now = clock.now();
+      if (stop->is_cancelled() || now + pause >= until) {
+        response.nothing_ready = true;
+        return response;
+      }
+      clock.sleep_until(now + pause);
+      pause = std::min(pause * 2, std::chrono::duration_cast<strategy::Duration>(kMaxEmptyPause));
+    }
+  };
+  std::size_t at_hand = 0;  // the rest of the response the caller is being handed
+  for (const Batch& batch : read_ahead_) at_hand += decoded_bytes(batch);
+  auto started = std::make_unique<DownloadAhead>(limits, std::move(fetch), at_hand);
+  std::lock_guard lock(identity_mutex_);
+  download_ = std::move(started);
+}
+
+void Query::stop_download() noexcept {
+  std::unique_ptr<DownloadAhead> stopped;
+  {
+    std::lock_guard lock(identity_mutex_);
+    stopped = std::move(download_);
+  }
+  stopped.reset();  // interrupts the fetch in flight and joins the thread, outside the lock
+}
+
+void Query::take_downloaded(strategy::TimePoint until, const QueryOptions& options) {
+  throw_if_cancelled("Cursor::next_batch");
+  const auto left = until - connection_->endpoint->clock().now();
+  const auto steady_until = std::chrono::steady_clock::now() +
+                            std::chrono::duration_cast<std::chrono::steady_clock::duration>(left);
+  FetchedResponse response;
+  const DownloadAhead::Wait wait = download_->next(steady_until, options.cancel.get(), response);
+  const bool caller_cancelled = options.cancel && options.cancel->is_cancelled();
+  if (wait != DownloadAhead::Wait::kResponse || response.nothing_ready) {
+    // No fetch was in flight, or the one in flight had nothing ready: nothing was consumed, and
+    // the result stays readable.
+    stop_download();
+    throw_if_cancelled("Cursor::next_batch");
+    if (caller_cancelled) {
+      throw CancelledError(ErrorKind::kCancelled,
+                           "Cursor::next_batch: cancelled by the caller's token while waiting for "
+                           "rows (nothing was consumed: a later next_batch() reads on)");
+    }
+    const bool past_deadline = connection_->endpoint->clock().now() >= until;
+    if (wait == DownloadAhead::Wait::kDeadline || past_deadline ||
+        (response.nothing_ready && !response.cut)) {
+      throw TimeoutError(ErrorKind::kTimeout,
+                         "Cursor::next_batch: query " + query_id_ +
+                             " had no rows ready before the call's deadline (nothing was "
+                             "consumed: a later next_batch() reads on)");
+    }
+    // Interrupted before this call (an earlier call's token): read on from here.
+    std::size_t bytes = 0;
+    (void)fetch_more(until, options, bytes);
+    if (!exhausted_) start_download(options);
+    return;
+  }
+  if (!response.error) {
+    if (response.end) stop_download();  // its thread has ended: joined at once
+    (void)accept(std::move(response));
+    return;
+  }
+  stop_download();  // a failure ends the downloading: its thread has ended
+  try {
+    std::rethrow_exception(response.error);
+  } catch (const DecodeError& e) {
+    lose_position_to(e);
+    throw;
+  } catch (const Error& e) {
+    if (response.cut && e.cause() == FailureCause::kCancelled && !cancelled_.load() &&
+        !caller_cancelled) {
+      // Cut at this call's deadline while it waited: the fetch may have consumed rows, as a
+      // fetch past its deadline on the caller's path.
+      unknown_position_ = "a fetch was cut at the call's deadline";
+      forget(true);
+      throw TimeoutError(ErrorKind::kTimeout,
+                         "Cursor::next_batch: no response before the call's deadline; the fetch in "
+                         "flight was cut, so the result's position is unknown");
+    }
+    recover_from_failed_fetch(e, until, options);
+  }
+  // Fell back to V1 or ran again from the start: nothing of the new run was fetched yet.
+  std::size_t bytes = 0;
+  (void)fetch_more(until, options, bytes);
+  if (!exhausted_) start_download(options);
 }
 
 Batch Query::take_read_ahead() {
@@ -366,26 +493,92 @@ bool Query::fall_back_to_v1(const Error& e) {
   return true;
 }
 
-std::size_t Query::decode_and_keep(const std::vector<std::string_view>& chunks) {
-  std::vector<Batch> decoded;
-  decoded.reserve(chunks.size());
-  try {
-    for (const std::string_view chunk : chunks) {
-      if (chunk.empty()) {
-        throw DecodeError("a V2 response element of zero bytes (each element is one whole Chunk)",
-                          0);
-      }
-      Batch batch = decode_result_batch(chunk, {.expected_columns = columns_.size()});
-      if (!batch.is_end_of_results()) decoded.push_back(std::move(batch));
+void Query::decode_chunks(const std::vector<std::string_view>& chunks, FetchedResponse& out) const {
+  out.batches.reserve(out.batches.size() + chunks.size());
+  for (const std::string_view chunk : chunks) {
+    if (chunk.empty()) {
+      throw DecodeError("a V2 response element of zero bytes (each element is one whole Chunk)", 0);
     }
-  } catch (const DecodeError& e) {
-    // The server handed over batches the connector cannot read: they are consumed.
-    unknown_position_ = std::string("a batch could not be decoded: ") + e.what();
-    forget(true);
-    throw;
+    Batch batch = decode_result_batch(chunk, {.expected_columns = columns_.size()});
+    if (batch.is_end_of_results()) continue;
+    out.decoded_bytes += decoded_bytes(batch);
+    out.batches.push_back(std::move(batch));
   }
-  for (Batch& batch : decoded) read_ahead_.push_back(std::move(batch));
-  return decoded.size();
+}
+
+void Query::lose_position_to(const DecodeError& e) {
+  // The server handed over batches the connector cannot read: they are consumed.
+  unknown_position_ = std::string("a batch could not be decoded: ") + e.what();
+  forget(true);
+}
+
+FetchedResponse Query::fetch_response(strategy::TimePoint until,
+                                      const QueryOptions& options) const {
+  auto& conn = *connection_;
+  FetchedResponse out;
+  const auto req = request<GetNextResultBatchRequest>();
+  // Not repeatable: a retried fetch could skip a batch the server already sent.
+  if (fetch_form_ == FetchForm::kV2) {
+    const auto res = conn.runner.call_bound(
+        route_, *binding_,
+        [&](const strategy::Route&) {
+          return conn.client.next_batch_v2(req, call(until, options));
+        },
+        strategy::Repeat::kUnsafe, until);
+    std::vector<std::string_view> chunks;
+    chunks.reserve(static_cast<std::size_t>(res.resultbatches_size()));
+    for (const std::string& chunk : res.resultbatches()) {
+      out.wire_bytes += chunk.size();
+      chunks.emplace_back(chunk);
+    }
+    decode_chunks(chunks, out);
+    out.end = res.endofstream();
+  } else {
+    const auto res = conn.runner.call_bound(
+        route_, *binding_,
+        [&](const strategy::Route&) { return conn.client.next_batch(req, call(until, options)); },
+        strategy::Repeat::kUnsafe, until);
+    out.wire_bytes = res.resultbatch().size();
+    // An empty resultBatch, or a Chunk of size 0, is the end (PROTOCOL.md §5.2).
+    if (!res.resultbatch().empty()) decode_chunks({res.resultbatch()}, out);
+    out.end = out.batches.empty();
+  }
+  return out;
+}
+
+bool Query::accept(FetchedResponse response) {
+  fetched_ = true;
+  for (Batch& batch : response.batches) read_ahead_.push_back(std::move(batch));
+  if (response.end) {
+    exhausted_ = true;
+    // Nothing more runs on the deployment: a pending switch need not wait for clear(). The
+    // server handle stays (status, explain analyze) until the cursor lets go of it, or until a
+    // switch away from the deployment is announced (then it is cleared off this path).
+    release_binding();
+    parked_ = connection_->parked.park({route_, query_id_, engine_ip_});
+  }
+  // A V2 response that ends the result may carry its last rows (PROTOCOL.md §5.3): they are in
+  // read_ahead_ all the same.
+  return !response.end;
+}
+
+void Query::recover_from_failed_fetch(const Error& e, strategy::TimePoint until,
+                                      const QueryOptions& options) {
+  if (fall_back_to_v1(e)) return;
+  const auto columns = columns_.size();
+  (void)judge(e, QueryStage::kResult, "fetch");
+  // Re-run: the statement runs again from the start (no row of it was delivered), and what
+  // was read ahead of the lost run goes with it.
+  read_ahead_.clear();
+  run_from_start(until, options);
+  if (columns_.size() != columns) {
+    unknown_position_ = "the re-run returned a different number of columns";
+    throw QueryError(ErrorKind::kStrategyChanged,
+                     "the statement re-run after a deployment switch returned a different "
+                     "number of columns (" +
+                         std::to_string(columns_.size()) + " instead of " +
+                         std::to_string(columns) + ")");
+  }
 }
 
 bool Query::fetch_more(strategy::TimePoint until, const QueryOptions& options, std::size_t& bytes) {
@@ -394,58 +587,22 @@ bool Query::fetch_more(strategy::TimePoint until, const QueryOptions& options, s
   for (;;) {
     throw_if_cancelled("Cursor::next_batch");
     if (fetch_form_ == FetchForm::kUndecided) fetch_form_ = choose_fetch_form();
-    bool end = false;
-    bool nothing_ready = false;
+    FetchedResponse response;
     try {
-      const auto req = request<GetNextResultBatchRequest>();
-      // Not repeatable: a retried fetch could skip a batch the server already sent.
-      if (fetch_form_ == FetchForm::kV2) {
-        const auto res =
-            bound_call([&] { return conn.client.next_batch_v2(req, call(until, options)); },
-                       strategy::Repeat::kUnsafe, until);
-        fetched_ = true;
-        std::vector<std::string_view> chunks;
-        chunks.reserve(static_cast<std::size_t>(res.resultbatches_size()));
-        for (const std::string& chunk : res.resultbatches()) {
-          bytes += chunk.size();
-          chunks.emplace_back(chunk);
-        }
-        const std::size_t kept = decode_and_keep(chunks);
-        end = res.endofstream();
-        nothing_ready = !end && kept == 0;
-      } else {
-        const auto res =
-            bound_call([&] { return conn.client.next_batch(req, call(until, options)); },
-                       strategy::Repeat::kUnsafe, until);
-        fetched_ = true;
-        bytes += res.resultbatch().size();
-        // An empty resultBatch, or a Chunk of size 0, is the end (PROTOCOL.md §5.2).
-        end = res.resultbatch().empty() || decode_and_keep({res.resultbatch()}) == 0;
-      }
-    } catch (const DecodeError&) {
+      response = fetch_response(until, options);
+    } catch (const DecodeError& e) {
+      lose_position_to(e);
       throw;
     } catch (const Error& e) {
-      if (fall_back_to_v1(e)) continue;
-      const auto columns = columns_.size();
-      (void)judge(e, QueryStage::kResult, "fetch");
-      // Re-run: the statement runs again from the start (no row of it was delivered), and what
-      // was read ahead of the lost run goes with it.
-      read_ahead_.clear();
+      recover_from_failed_fetch(e, until, options);
       bytes = 0;
-      run_from_start(until, options);
-      if (columns_.size() != columns) {
-        unknown_position_ = "the re-run returned a different number of columns";
-        throw QueryError(ErrorKind::kStrategyChanged,
-                         "the statement re-run after a deployment switch returned a different "
-                         "number of columns (" +
-                             std::to_string(columns_.size()) + " instead of " +
-                             std::to_string(columns) + ")");
-      }
       continue;
     }
-    if (nothing_ready) {
+    bytes += response.wire_bytes;
+    if (!response.end && response.batches.empty()) {
       // Nothing ready yet (or only chunks of size 0): ask again after a short, growing pause,
       // within the deadline. The response consumed nothing, so the result stays readable.
+      fetched_ = true;
       auto& clock = conn.endpoint->clock();
       const strategy::TimePoint now = clock.now();
       if (now + pause >= until) {
@@ -458,17 +615,7 @@ bool Query::fetch_more(strategy::TimePoint until, const QueryOptions& options, s
       pause = std::min(pause * 2, std::chrono::duration_cast<strategy::Duration>(kMaxEmptyPause));
       continue;
     }
-    if (end) {
-      exhausted_ = true;
-      // Nothing more runs on the deployment: a pending switch need not wait for clear(). The
-      // server handle stays (status, explain analyze) until the cursor lets go of it, or until a
-      // switch away from the deployment is announced (then it is cleared off this path).
-      release_binding();
-      parked_ = conn.parked.park({route_, query_id_, engine_ip_});
-    }
-    // A V2 response that ends the result may carry its last rows (PROTOCOL.md §5.3): they are in
-    // read_ahead_ all the same.
-    return !end;
+    return accept(std::move(response));
   }
 }
 
@@ -536,6 +683,8 @@ void Query::cancel(const QueryOptions& options) {
     // A cancelled query runs no more: its binding must not hold back a switch. (Released, not
     // taken: the owning thread may be inside a call that uses it; release is idempotent.)
     binding = binding_;
+    // The background fetches stop; the owner's next call sees the cancellation.
+    if (download_) download_->interrupt();
   }
   if (binding) conn.endpoint->release(*binding);
   (void)conn.runner.call_on(
@@ -575,6 +724,7 @@ void Query::clear(const QueryOptions& options) {
 }
 
 void Query::clear_quietly() noexcept {
+  stop_download();
   try {
     if (query_id_.empty() || !unknown_position_.empty() || connection_->closed.load() ||
         connection_->options.cleanup_timeout.count() == 0) {

@@ -11,8 +11,18 @@
 // any failure that may have consumed rows on the server, later fetches are refused without a call
 // (kResultPositionUnknown) instead of silently skipping rows.
 //
+// Download-ahead (ConnectionOptions::download_ahead > 0): after the first response of a result,
+// a DownloadAhead fetches the next responses in the background while the caller works on the
+// rows at hand. It only calls and decodes; every decision (re-run, fall back to V1, position
+// unknown) is still made here, on the owner's thread, when the caller reaches the response or
+// failure at that position, so the rules are those of the blocking path. The query's route,
+// binding, id and fetch form do not change while it runs: everything that changes them stops it
+// first (stop_download()).
+//
 // Thread safety: one thread uses a Query at a time (the cursor's), except cancel(), which may run
-// on any thread at any time; the identity it reads is guarded by identity_mutex_.
+// on any thread at any time; the identity it reads, and the download-ahead it interrupts, are
+// guarded by identity_mutex_. The download-ahead's thread reads the identity without the lock:
+// nothing writes it while that thread runs.
 
 #include <atomic>
 #include <chrono>
@@ -27,6 +37,7 @@
 #include <vector>
 
 #include "client/connection_state.hpp"
+#include "client/download_ahead.hpp"
 #include "e6data/batch.hpp"
 #include "e6data/cursor.hpp"
 #include "e6data/query_options.hpp"
@@ -102,14 +113,31 @@ class Query {
   // empty V2 response): appends its batches with rows to read_ahead_, in order, and returns true,
   // or returns false at the end of the result. Adds the response's wire size to `bytes`.
   bool fetch_more(strategy::TimePoint until, const QueryOptions& options, std::size_t& bytes);
+  // One call and the decoding of its answer, changing nothing of the query (the download-ahead's
+  // thread runs it too). Throws the call's Error, or DecodeError.
+  FetchedResponse fetch_response(strategy::TimePoint until, const QueryOptions& options) const;
+  // Keeps an answered fetch's batches in read_ahead_ and, at the end, lets go of the deployment.
+  // Returns false at the end of the result.
+  bool accept(FetchedResponse response);
+  // A fetch failed with `e`: returns once the query can fetch again (it falls back to V1, or the
+  // statement ran again from the start); otherwise throws what the caller must see.
+  void recover_from_failed_fetch(const Error& e, strategy::TimePoint until,
+                                 const QueryOptions& options);
+  // A response could not be decoded: it was consumed, so the result's position is unknown.
+  void lose_position_to(const DecodeError& e);
+  // Download-ahead: starts it after a fetch that did not end the result (when enabled), takes
+  // its next response at the caller's position, and stops it (joins its thread).
+  void start_download(const QueryOptions& options);
+  void take_downloaded(strategy::TimePoint until, const QueryOptions& options);
+  void stop_download() noexcept;
   FetchForm choose_fetch_form() const;
   // A V2 fetch failed with `e`: true when the query goes on with V1 (UNIMPLEMENTED under "auto"
   // before anything of the result was fetched), the deployment then remembered as V1-only.
   bool fall_back_to_v1(const Error& e);
   // Decodes every chunk of a response before keeping any (a malformed one consumes the result's
-  // position, and no part of the response is handed over); keeps those with rows in read_ahead_,
-  // in order, and returns how many. A zero-byte element is malformed.
-  std::size_t decode_and_keep(const std::vector<std::string_view>& chunks);
+  // position, and no part of the response is handed over): those with rows, in order, into
+  // `out`. A zero-byte element is malformed. Throws DecodeError; changes nothing of the query.
+  void decode_chunks(const std::vector<std::string_view>& chunks, FetchedResponse& out) const;
   Batch take_read_ahead();
   // Hands a batch to the caller (from then on, its rows count as delivered).
   Batch deliver(Batch batch);
@@ -159,6 +187,9 @@ class Query {
   // retiring deployment read ahead of the caller; and whether the next fetch should read ahead.
   std::deque<Batch> read_ahead_;
   bool read_ahead_wanted_ = false;
+  // The background fetches of the current result, when running (see the note above). Reset only
+  // under identity_mutex_, so that cancel() can interrupt it from another thread.
+  std::unique_ptr<DownloadAhead> download_;
   // Set while the result is read to the end and the server handle kept (see parked_queries.hpp).
   std::shared_ptr<ParkedQueries::Ticket> parked_;
   // Set after a failure that may have consumed rows: why, for the refusal of later fetches.

@@ -267,6 +267,18 @@ constexpr std::array kFields = std::to_array<OptionField>({
      .get = [](const ConnectionOptions& o) -> FieldValue { return o.result_batch_v2; },
      .set = [](ConnectionOptions& o, const FieldValue& v) {
        o.result_batch_v2 = std::get<std::string>(v); }},
+    {.path = "download_ahead", .kind = FieldKind::kInteger, .env = "E6DATA_DOWNLOAD_AHEAD",
+     .uri_key = "download-ahead", .min = 0, .max = 64,
+     .get = [](const ConnectionOptions& o) -> FieldValue {
+       return std::int64_t{o.download_ahead}; },
+     .set = [](ConnectionOptions& o, const FieldValue& v) {
+       o.download_ahead = static_cast<int>(std::get<std::int64_t>(v)); }},
+    {.path = "download_ahead_bytes", .kind = FieldKind::kInteger,
+     .env = "E6DATA_DOWNLOAD_AHEAD_BYTES", .uri_key = "download-ahead-bytes", .min = 1024,
+     .max = std::int64_t{1} << 40,
+     .get = [](const ConnectionOptions& o) -> FieldValue { return o.download_ahead_bytes; },
+     .set = [](ConnectionOptions& o, const FieldValue& v) {
+       o.download_ahead_bytes = std::get<std::int64_t>(v); }},
     {.path = "strategy.detection_order", .kind = FieldKind::kText,
      .env = "E6DATA_STRATEGY_DETECTION_ORDER", .uri_key = "strategy-detection-order",
      .check = check_detection_order,

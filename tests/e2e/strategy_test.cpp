@@ -106,12 +106,14 @@ TEST_P(GreenOnlyStrategyTest, SimultaneousFirstCallsShareOneDetection) {
 }
 
 TEST_P(StrategyTest, SwitchLetsRunningQueriesFinishWhileNewWorkMovesAtOnce) {
-  // One chunk per fetch (getNextResultBatch): the test needs the old query's second next_batch()
-  // to be a call to blue after the switch (that answer carries the announcement). With V2 the
-  // first response holds up to 8 chunks, the second next_batch() is served from them without a
-  // call, and the announcement would only arrive later.
+  // One chunk per fetch (getNextResultBatch), fetched when asked: the test needs the old query's
+  // second next_batch() to be a call to blue after the switch (that answer carries the
+  // announcement). With V2 the first response holds up to 8 chunks, and with download-ahead the
+  // next responses are fetched before the switch: the second next_batch() would be served without
+  // a call, and the announcement would only arrive later.
   ConnectionOptions v1_only = options();
   v1_only.result_batch_v2 = "off";
+  v1_only.download_ahead = 0;
   Connection connection(v1_only);
   Cursor old_query = connection.cursor();
   old_query.execute(numbers(50000));

@@ -394,5 +394,37 @@ TEST_F(ConnectorTest, ResultBatchV2ReadsEveryRowInFewerFetches) {
   }
 }
 
+// Download-ahead against the real dev server, with both fetch forms and a byte budget smaller
+// than one response: every row once, in order, and no more fetches than the blocking path makes.
+TEST_F(ConnectorTest, DownloadAheadReadsEveryRowInOrderWithEitherFetchForm) {
+  server_->shutdown(std::chrono::milliseconds(0));
+  server_.reset();
+  auto server_options = default_options();
+  server_options.batch.max_rows = 50;  // 1000 orders: 20 batches
+  start(server_options);
+  for (const char* form : {"off", "on"}) {
+    std::int64_t fetches[2] = {0, 0};
+    for (const int ahead : {0, 2}) {
+      ConnectionOptions o = options("");
+      o.result_batch_v2 = form;
+      o.download_ahead = ahead;
+      o.download_ahead_bytes = 1024;
+      Connection connection(o);
+      const std::int64_t before = server_->status().result_fetches;
+      Cursor cursor = connection.cursor();
+      cursor.execute("SELECT order_id FROM orders ORDER BY order_id");
+      std::int64_t expected = 1;
+      while (auto batch = cursor.next_batch()) {
+        for (const std::int64_t id : batch->column(0).values<std::int64_t>()) {
+          ASSERT_EQ(id, expected++) << form << ", download_ahead " << ahead;
+        }
+      }
+      EXPECT_EQ(expected - 1, 1000) << form << ", download_ahead " << ahead;
+      fetches[ahead == 0 ? 0 : 1] = server_->status().result_fetches - before;
+    }
+    EXPECT_EQ(fetches[1], fetches[0]) << form << ": the same fetches, made earlier";
+  }
+}
+
 }  // namespace
 }  // namespace e6data

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -402,6 +403,9 @@ TEST_F(QueryFateTest, ABackslashInACatalogLessStringParameterNeedsADeclaredDiale
 //   "SELECT fickle"    20 rows, then UNIMPLEMENTED (a V2 server that stops offering V2)
 //   "SELECT announce"  blue's prepare announces green, which refuses (456) until...
 //   "SELECT retiring"  ...blue's second V2 fetch of it: 456, and green accepts from then on
+//   "SELECT stalled"   10 rows, then a fetch that answers only when the client cancels it
+//   "SELECT late-break" 40 rows in three responses, then UNAVAILABLE
+//   "SELECT big"       8 responses of one chunk of 1,000 rows (9,000 bytes decoded each)
 class V2Backend final : public QueryEngineService::Service {
  public:
   static constexpr int kZeroBytes = -1;
@@ -409,6 +413,7 @@ class V2Backend final : public QueryEngineService::Service {
     std::vector<int> chunks;
     bool end = false;
     grpc::StatusCode failure = grpc::StatusCode::OK;
+    bool stall = false;  // answers only once the client cancels the call (or after 10 s)
   };
 
   explicit V2Backend(bool offers_v2) : offers_v2_(offers_v2) {}
@@ -464,8 +469,23 @@ class V2Backend final : public QueryEngineService::Service {
   grpc::Status getNextResultBatchV2(grpc::ServerContext* ctx, const GetNextResultBatchRequest* req,
                                     GetNextResultBatchV2Response* res) override {
     ++round_trips_;
-    ++v2_fetches_;
+    {
+      std::lock_guard lock(fetch_mutex_);
+      ++v2_fetches_;
+    }
+    fetch_seen_.notify_all();
     if (!offers_v2_) return {grpc::StatusCode::UNIMPLEMENTED, "no such method"};
+    if (stalls(req->queryid())) {
+      // Consumed like any fetch; answers when the client gives up on it.
+      const auto until = Clock::now() + 10s;
+      while (!ctx->IsCancelled() && Clock::now() < until) std::this_thread::sleep_for(2ms);
+      {
+        std::lock_guard lock(fetch_mutex_);
+        if (ctx->IsCancelled()) ++cancelled_fetches_;
+      }
+      fetch_seen_.notify_all();
+      return {grpc::StatusCode::CANCELLED, "cancelled by the client"};
+    }
     std::lock_guard lock(mutex_);
     const std::string sql = sql_[req->queryid()];
     const int n = v2_responses_[req->queryid()]++;  // consumed, whatever happens to the answer
@@ -496,10 +516,27 @@ class V2Backend final : public QueryEngineService::Service {
     ++round_trips_;
     return grpc::Status::OK;
   }
+  grpc::Status cancelQuery(grpc::ServerContext*, const CancelQueryRequest*,
+                           CancelQueryResponse*) override {
+    return grpc::Status::OK;
+  }
 
   int round_trips() const { return round_trips_.load(); }
   int v1_fetches() const { return v1_fetches_.load(); }
-  int v2_fetches() const { return v2_fetches_.load(); }
+  int v2_fetches() {
+    std::lock_guard lock(fetch_mutex_);
+    return v2_fetches_;
+  }
+  // True once `n` V2 fetches arrived (or `n` stalled fetches were cancelled by the client),
+  // false if `within` passed first.
+  bool wait_for_fetches(int n, std::chrono::milliseconds within) {
+    std::unique_lock lock(fetch_mutex_);
+    return fetch_seen_.wait_for(lock, within, [&] { return v2_fetches_ >= n; });
+  }
+  bool wait_for_cancelled_fetches(int n, std::chrono::milliseconds within) {
+    std::unique_lock lock(fetch_mutex_);
+    return fetch_seen_.wait_for(lock, within, [&] { return cancelled_fetches_ >= n; });
+  }
   int executes(const std::string& sql) {
     std::lock_guard lock(mutex_);
     return executes_[sql];
@@ -517,6 +554,15 @@ class V2Backend final : public QueryEngineService::Service {
     if (sql == "SELECT malformed") return {{{10, kZeroBytes}}, {{10}, true}};
     if (sql == "SELECT broken") return {{{20}}, {{}, false, grpc::StatusCode::UNAVAILABLE}};
     if (sql == "SELECT fickle") return {{{20}}, {{}, false, grpc::StatusCode::UNIMPLEMENTED}};
+    if (sql == "SELECT stalled") return {{{10}}, {{}, false, grpc::StatusCode::OK, true}};
+    if (sql == "SELECT late-break") {
+      return {{{10, 10}}, {{10}}, {{10}}, {{}, false, grpc::StatusCode::UNAVAILABLE}};
+    }
+    if (sql == "SELECT big") {
+      std::vector<Step> steps(8, Step{{1000}});
+      steps.back().end = true;
+      return steps;
+    }
     if (sql == "SELECT retiring" || sql == "SELECT announce") {
       return {{{10, 10}}, {{10, 10}}, {{10}, true}};
     }
@@ -541,13 +587,25 @@ class V2Backend final : public QueryEngineService::Service {
     const auto it = metadata.find("strategy");
     return it == metadata.end() ? std::string() : std::string(it->second.data(), it->second.size());
   }
+  // The query's next V2 fetch is a stalling step (it is then counted as answered).
+  bool stalls(const std::string& query_id) {
+    std::lock_guard lock(mutex_);
+    const std::vector<Step> steps = script(sql_[query_id]);
+    const auto n = static_cast<std::size_t>(v2_responses_[query_id]);
+    if (n >= steps.size() || !steps[n].stall) return false;
+    ++v2_responses_[query_id];
+    return true;
+  }
 
   const bool offers_v2_;
   std::atomic<int> sessions_{0};
   std::atomic<bool> green_accepts_{false};
   std::atomic<int> round_trips_{0};
   std::atomic<int> v1_fetches_{0};
-  std::atomic<int> v2_fetches_{0};
+  std::mutex fetch_mutex_;  // guards the two counts below; fetch_seen_ signals their changes
+  std::condition_variable fetch_seen_;
+  int v2_fetches_ = 0;
+  int cancelled_fetches_ = 0;
   std::mutex mutex_;
   int next_query_ = 0;
   std::map<std::string, std::string> sql_;
@@ -727,6 +785,220 @@ TEST_F(ResultBatchV2Test, AShortQueryEndsInItsFirstResponse) {
   std::printf("round trips per short query: V1 %d, V2 %d\n", v1, v2);
   EXPECT_EQ(v1, 6);
   EXPECT_EQ(v2, 5);
+}
+
+// Download-ahead (#15 item 3): the next responses are fetched while the caller works on the rows
+// it has, within a count and a byte budget, one fetch in flight; failures reach the caller at
+// their position; cancel, clear, destruction and the call's deadline stop the background fetch.
+class DownloadAheadTest : public ResultBatchV2Test {
+ protected:
+  ConnectionOptions ahead(int responses, std::int64_t bytes = std::int64_t{64} << 20) const {
+    ConnectionOptions o = options();
+    o.download_ahead = responses;
+    o.download_ahead_bytes = bytes;
+    return o;
+  }
+  // How long a fetch that should not happen is given to show up anyway.
+  static constexpr auto kQuiet = 300ms;
+  static constexpr auto kSoon = 5000ms;
+};
+
+TEST_F(DownloadAheadTest, TheNextResponsesAreFetchedWhileTheCallerHoldsItsRows) {
+  Connection connection(ahead(2));
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT many");  // three responses
+  ASSERT_TRUE(cursor.next_batch());
+  // The caller asks for nothing more, and the two other responses arrive at the server.
+  EXPECT_TRUE(backend_->wait_for_fetches(3, kSoon));
+  std::int64_t expected = 10;
+  while (auto batch = cursor.next_batch()) {
+    for (const auto v : batch->column(0).values<std::int64_t>()) EXPECT_EQ(v, expected++);
+  }
+  EXPECT_EQ(expected, 100) << "the rest, in order, after the first 10";
+  EXPECT_EQ(backend_->v2_fetches(), 3) << "nothing fetched after the end";
+}
+
+TEST_F(DownloadAheadTest, ZeroFetchesOnlyWhenTheCallerAsks) {
+  Connection connection(ahead(0));
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT many");
+  ASSERT_TRUE(cursor.next_batch());
+  EXPECT_FALSE(backend_->wait_for_fetches(2, kQuiet));
+  EXPECT_EQ(backend_->v2_fetches(), 1);
+}
+
+TEST_F(DownloadAheadTest, TheCountOfResponsesAheadIsABound) {
+  Connection connection(ahead(1));
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT big");
+  ASSERT_TRUE(cursor.next_batch());
+  EXPECT_TRUE(backend_->wait_for_fetches(2, kSoon));
+  EXPECT_FALSE(backend_->wait_for_fetches(3, kQuiet)) << "one response ahead at most";
+  ASSERT_TRUE(cursor.next_batch());  // takes the response fetched ahead: room for one more
+  EXPECT_TRUE(backend_->wait_for_fetches(3, kSoon));
+  EXPECT_FALSE(backend_->wait_for_fetches(4, kQuiet));
+}
+
+// Each response of "SELECT big" decodes to 9,000 bytes (1,000 LONG values and their null flags).
+// With a budget of 20,000 bytes and the caller holding the first response, the query fetches two
+// more (9,000 + 9,000 < 20,000, then 27,000 >= 20,000): within the budget plus one response.
+TEST_F(DownloadAheadTest, TheByteBudgetHoldsBackTheNextFetch) {
+  Connection connection(ahead(10, 20000));
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT big");
+  auto first = cursor.next_batch();
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->num_rows(), 1000);
+  EXPECT_TRUE(backend_->wait_for_fetches(3, kSoon));
+  EXPECT_FALSE(backend_->wait_for_fetches(4, kQuiet)) << "the budget is full";
+  ASSERT_TRUE(cursor.next_batch());  // the first response is handed over whole: 9,000 freed
+  EXPECT_TRUE(backend_->wait_for_fetches(4, kSoon));
+  EXPECT_FALSE(backend_->wait_for_fetches(5, kQuiet));
+  std::int64_t rows = 2000;
+  while (auto batch = cursor.next_batch()) rows += batch->num_rows();
+  EXPECT_EQ(rows, 8000);
+  EXPECT_EQ(backend_->v2_fetches(), 8);
+}
+
+// A fetch that fails in the background is seen where it happened: after every row before it,
+// never replayed, and the result's position is unknown from then on.
+TEST_F(DownloadAheadTest, AFailureInTheBackgroundReachesTheCallerAtItsPosition) {
+  Connection connection(ahead(4));
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT late-break");
+  ASSERT_TRUE(cursor.next_batch());
+  ASSERT_TRUE(backend_->wait_for_fetches(4, kSoon)) << "the failed fetch was made ahead";
+  std::int64_t expected = 10;
+  try {
+    while (auto batch = cursor.next_batch()) {
+      for (const auto v : batch->column(0).values<std::int64_t>()) EXPECT_EQ(v, expected++);
+    }
+    FAIL() << "the broken fetch was not reported";
+  } catch (const ConnectionError&) {
+  }
+  EXPECT_EQ(expected, 40) << "every row before the failure was delivered first";
+  try {
+    (void)cursor.next_batch();
+    FAIL();
+  } catch (const QueryError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kResultPositionUnknown) << e.what();
+  }
+  EXPECT_EQ(backend_->v2_fetches(), 4) << "the broken fetch was sent once";
+  EXPECT_EQ(backend_->executes("SELECT late-break"), 1);
+}
+
+TEST_F(DownloadAheadTest, CancelCutsTheFetchInFlight) {
+  Connection connection(ahead(2));
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT stalled");
+  ASSERT_TRUE(cursor.next_batch());
+  ASSERT_TRUE(backend_->wait_for_fetches(2, kSoon));
+  const auto started = Clock::now();
+  std::thread([&] { cursor.cancel(); }).join();
+  EXPECT_TRUE(backend_->wait_for_cancelled_fetches(1, 2s)) << "the call was cut on the wire";
+  EXPECT_LT(Clock::now() - started, 2s);
+  EXPECT_THROW((void)cursor.next_batch(), CancelledError);
+  EXPECT_EQ(backend_->v2_fetches(), 2);
+}
+
+TEST_F(DownloadAheadTest, TheCallersTokenStopsTheWaitForAFetchInFlight) {
+  Connection connection(ahead(2));
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT stalled");
+  ASSERT_TRUE(cursor.next_batch());
+  QueryOptions cancellable;
+  cancellable.cancel = std::make_shared<CancellationToken>();
+  std::thread canceller([&] {
+    (void)backend_->wait_for_fetches(2, kSoon);
+    std::this_thread::sleep_for(100ms);  // the caller is waiting by now
+    cancellable.cancel->cancel();
+  });
+  const auto started = Clock::now();
+  EXPECT_THROW((void)cursor.next_batch(cancellable), CancelledError);
+  canceller.join();
+  EXPECT_LT(Clock::now() - started, 2s);
+  EXPECT_TRUE(backend_->wait_for_cancelled_fetches(1, 2s));
+  EXPECT_THROW((void)cursor.next_batch(), QueryError) << "the cut fetch may have consumed rows";
+}
+
+// A token cancelled while no fetch was in flight stops the downloading and consumes nothing: a
+// later call without it reads on, every row once, in order.
+TEST_F(DownloadAheadTest, AnEarlierCallsTokenLeavesTheResultReadable) {
+  Connection connection(ahead(1));
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT big");
+  QueryOptions cancellable;
+  cancellable.cancel = std::make_shared<CancellationToken>();
+  ASSERT_TRUE(cursor.next_batch(cancellable));
+  ASSERT_TRUE(backend_->wait_for_fetches(2, kSoon));
+  EXPECT_FALSE(backend_->wait_for_fetches(3, kQuiet)) << "one ahead; nothing in flight";
+  cancellable.cancel->cancel();
+  std::int64_t expected = 1000;
+  const auto check = [&](const std::optional<Batch>& batch) {
+    ASSERT_TRUE(batch);
+    for (const auto v : batch->column(0).values<std::int64_t>()) EXPECT_EQ(v, expected++);
+  };
+  check(cursor.next_batch(cancellable));  // fetched already: handed over, and nothing more
+  EXPECT_FALSE(backend_->wait_for_fetches(3, kQuiet));
+  while (auto batch = cursor.next_batch()) check(batch);
+  EXPECT_EQ(expected, 8000);
+  EXPECT_EQ(backend_->v2_fetches(), 8);
+}
+
+TEST_F(DownloadAheadTest, TheCallsDeadlineCutsTheFetchInFlightAndThePositionIsUnknown) {
+  Connection connection(ahead(2));
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT stalled");
+  ASSERT_TRUE(cursor.next_batch());
+  ASSERT_TRUE(backend_->wait_for_fetches(2, kSoon));
+  QueryOptions quick;
+  quick.timeout = 300ms;
+  const auto started = Clock::now();
+  EXPECT_THROW((void)cursor.next_batch(quick), TimeoutError);
+  EXPECT_LT(Clock::now() - started, 300ms + 700ms) << "the wait kept its deadline";
+  EXPECT_TRUE(backend_->wait_for_cancelled_fetches(1, 2s));
+  try {
+    (void)cursor.next_batch();
+    FAIL() << "a fetch after one cut mid-flight went through";
+  } catch (const QueryError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kResultPositionUnknown) << e.what();
+  }
+  EXPECT_EQ(backend_->v2_fetches(), 2);
+}
+
+TEST_F(DownloadAheadTest, ClearAndDestructionStopTheFetchInFlightPromptly) {
+  Connection connection(ahead(2));
+  {
+    Cursor cursor = connection.cursor();
+    cursor.execute("SELECT stalled");
+    ASSERT_TRUE(cursor.next_batch());
+    ASSERT_TRUE(backend_->wait_for_fetches(2, kSoon));
+    const auto started = Clock::now();
+    cursor.clear();
+    EXPECT_LT(Clock::now() - started, 1s);
+    EXPECT_TRUE(backend_->wait_for_cancelled_fetches(1, 2s));
+  }
+  const auto started = Clock::now();
+  {
+    Cursor cursor = connection.cursor();
+    cursor.execute("SELECT stalled");
+    ASSERT_TRUE(cursor.next_batch());
+    ASSERT_TRUE(backend_->wait_for_fetches(4, kSoon));
+  }  // destroyed with its fetch in flight
+  EXPECT_LT(Clock::now() - started, 2s);
+  EXPECT_TRUE(backend_->wait_for_cancelled_fetches(2, 2s));
+  EXPECT_EQ(backend_->v2_fetches(), 4);
+}
+
+// V1 responses are fetched ahead the same way (one batch each).
+TEST_F(DownloadAheadTest, V1IsFetchedAheadToo) {
+  ConnectionOptions o = ahead(3);
+  o.result_batch_v2 = "off";
+  Connection connection(o);
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT big");
+  EXPECT_EQ(read_in_order(cursor), 8000);
+  EXPECT_EQ(backend_->v1_fetches(), 81) << "100 rows a batch, then the empty one";
 }
 
 class OlderServerTest : public ResultBatchV2Test {

@@ -143,6 +143,10 @@ const std::vector<EnvCase>& env_cases() {
        "backslash", "", "", "mysql"},
       {"E6DATA_RESULT_BATCH_V2", [](O o) { return o.result_batch_v2; }, "auto", "off", "off", "",
        "", "v3"},
+      {"E6DATA_DOWNLOAD_AHEAD", [](O o) { return std::to_string(o.download_ahead); }, "0", "2", "2",
+       "65", "64", "two"},
+      {"E6DATA_DOWNLOAD_AHEAD_BYTES", [](O o) { return std::to_string(o.download_ahead_bytes); },
+       "67108864", "1048576", "1048576", "100", "1024", "64MiB"},
       {"E6DATA_LOG_LEVEL", [](O o) { return std::string(to_string(o.logging.level)); }, "INFO",
        "debug", "DEBUG", "", "", "loud"},
       {"E6DATA_STRATEGY_LOG_LEVEL",
@@ -285,7 +289,7 @@ TEST(EnvironmentVariable, TableCoversEveryVariableTheLibraryReads) {
   std::set<std::string> tested;
   for (const EnvCase& c : env_cases()) tested.insert(c.variable);
   EXPECT_EQ(tested, read_by_library);
-  EXPECT_EQ(tested.size(), 41u);
+  EXPECT_EQ(tested.size(), 43u);
 }
 
 TEST(EnvironmentVariable, AcceptsEveryBooleanSpelling) {
