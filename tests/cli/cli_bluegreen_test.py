@@ -4,7 +4,8 @@ green dev servers) while it switches: test-connection --duration runs through 5 
 must report 100 % success with both deployments serving; monitor --jsonl must see every switch
 announced and completed, and count them in its summary; inspect during a switch
 (held open by a running query) reports the deployment that takes new work; Ctrl-C on that query
-lets the switch complete. The cluster is always brought down.
+lets the switch complete; cluster status, suspend (--yes needed off a terminal) and resume
+(--wait) through the router. The cluster is always brought down.
 
 Usage: cli_bluegreen_test.py E6DATA_CLI E6DATA_BLUEGREEN E6DATA_DEVSERVER
 """
@@ -155,6 +156,47 @@ def run_tests(cli, cluster, endpoint):
     check(out.returncode == 0 and target is not None and
           re.search(rf"active +\| {target.group(2)}", out.stdout) is not None,
           f"inspect after the switch: {out.stdout}")
+    cluster_tests(cli, cluster, env)
+
+
+def cluster_tests(cli, cluster, env):
+    """cluster status|suspend|resume through the router's ClusterService."""
+    def cli_run(*args, extra=None):
+        return subprocess.run([cli, *args], env=dict(env, **(extra or {})), capture_output=True,
+                              text=True, timeout=120, stdin=subprocess.DEVNULL)
+
+    out = cli_run("cluster", "status")
+    check(out.returncode == 0 and out.stdout.strip().endswith(": active"),
+          f"cluster status: {out.returncode} {out.stdout} {out.stderr}")
+    out = cli_run("cluster", "suspend")
+    check(out.returncode == 2 and "add --yes" in out.stderr, f"suspend asks for --yes: {out.stderr}")
+    out = cli_run("cluster", "suspend", "--yes", "--json")
+    try:
+        suspended = json.loads(out.stdout)
+    except ValueError:
+        suspended = {}
+    check(out.returncode == 0 and suspended.get("status") == "suspended",
+          f"cluster suspend --yes: {out.stdout} {out.stderr}")
+    out = cli_run("cluster", "status")
+    check(out.returncode == 0 and out.stdout.strip().endswith(": suspended"),
+          f"status of a suspended cluster: {out.stdout} {out.stderr}")
+    check("SUSPENDED" in cluster("status").stdout.upper(), "the cluster says it is suspended")
+    out = cli_run("query", "-c", "select 1", extra={"E6DATA_AUTO_RESUME": "false"})
+    check(out.returncode == 1 and "cluster suspended" in out.stderr,
+          f"a query without auto-resume fails with the kind named: {out.stderr}")
+    out = cli_run("cluster", "resume")
+    check(out.returncode == 0 and ": resuming" in out.stdout,
+          f"resume without --wait returns at once, resuming: {out.stdout} {out.stderr}")
+    out = cli_run("cluster", "resume", "--wait", "--wait-timeout", "60")
+    check(out.returncode == 0 and ": active (waited" in out.stdout,
+          f"resume --wait returns once active: {out.stdout} {out.stderr}")
+    out = cli_run("cluster", "status", "--json")
+    try:
+        check(json.loads(out.stdout).get("status") == "active", f"active again: {out.stdout}")
+    except ValueError:
+        check(False, f"cluster status --json parses: {out.stdout!r}")
+    out = cli_run("query", "-c", "select 7", extra={"E6DATA_AUTO_RESUME": "false"})
+    check(out.returncode == 0 and out.stdout == "7\n7\n", f"queries run again: {out.stderr}")
 
 
 if __name__ == "__main__":

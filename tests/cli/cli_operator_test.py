@@ -6,7 +6,9 @@ loopback (its own process group, always stopped):
   (E6DATA_STRATEGY_SHARED_STATE), read without joining it; every endpoint slot; a file not safe
   to trust (world-writable, another user's) refused, saying why;
 - strategy clear / apply-pending on that file: --yes needed off a terminal, the slot changes for
-  every process sharing the file, the connector still serves afterwards.
+  every process sharing the file, the connector still serves afterwards;
+- cluster status|resume|suspend (a standalone dev server is always active and refuses to be
+  suspended; cli_bluegreen_test.py suspends and resumes a real router).
 
 The shared file is /dev/shm/e6data-cli-test-<pid>, always removed.
 
@@ -37,6 +39,7 @@ def main():
             check(server.port is not None, "the dev server starts")
             if server.port:
                 shared_state_tests(cli, server, shm)
+                cluster_tests(cli, server)
         finally:
             server.stop()
             if os.path.exists(f"/dev/shm/{shm}"):
@@ -182,6 +185,47 @@ def shared_state_tests(cli, server, shm):
     for sub in [["strategy", "clear"], ["strategy", "apply-pending"]]:
         out = run(cli, [*sub, "--help"], env)
         check(out.returncode == 0 and "Examples:" in out.stdout, f"{sub} --help has examples")
+
+
+def cluster_tests(cli, server):
+    """cluster status|resume|suspend against a standalone dev server: always active, and it
+    refuses to be suspended (the blue-green test suspends and resumes a real router)."""
+    env = t.base_env(server.port)
+    out = run(cli, ["cluster", "status"], env)
+    check(out.returncode == 0 and out.stdout == f"cluster at 127.0.0.1:{server.port}: active\n",
+          f"cluster status: {out.returncode} {out.stdout!r} {out.stderr}")
+    out = run(cli, ["cluster", "status", "--json", "--cluster-name", "Prod"], env)
+    try:
+        state = json.loads(out.stdout)
+        check(state["action"] == "status" and state["status"] == "active"
+              and state["seconds"] >= 0, f"cluster status --json: {state}")
+    except (ValueError, KeyError):
+        check(False, f"cluster status --json parses: {out.stdout!r}")
+    out = run(cli, ["cluster", "resume"], env)
+    check(out.returncode == 0 and ": active (resume asked" in out.stdout, f"resume: {out.stdout}")
+    out = run(cli, ["cluster", "resume", "--wait"], env)
+    check(out.returncode == 0 and ": active (waited" in out.stdout, f"resume --wait: {out.stdout}")
+    out = run(cli, ["cluster", "suspend"], env)
+    check(out.returncode == 2 and "add --yes" in out.stderr,
+          f"suspend off a terminal needs --yes: {out.returncode} {out.stderr}")
+    out = run(cli, ["cluster", "suspend", "--yes"], env)
+    check(out.returncode == 1 and "cannot be suspended" in out.stderr
+          and "query error" in out.stderr,
+          f"a refused suspend: exit 1 with the kind and the server's reason: {out.stderr}")
+    out = run(cli, ["cluster", "suspend", "--yes", "--json"], env)
+    try:
+        check(out.returncode == 1 and json.loads(out.stdout)["kind"] == "query",
+              f"--json error: {out.stdout}")
+    except (ValueError, KeyError):
+        check(False, f"cluster suspend --json error parses: {out.stdout!r}")
+    out = run(cli, ["cluster", "status"], t.base_env(server.port, token="wrong-token"))
+    check(out.returncode == 1 and "authentication error" in out.stderr,
+          f"a wrong token: {out.stderr}")
+    out = run(cli, ["cluster"], env)
+    check(out.returncode == 2, f"cluster without an action is a usage error: {out.stderr}")
+    for sub in ["status", "resume", "suspend"]:
+        out = run(cli, ["cluster", sub, "--help"], env)
+        check(out.returncode == 0 and "Examples:" in out.stdout, f"cluster {sub} --help")
 
 
 if __name__ == "__main__":

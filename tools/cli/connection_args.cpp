@@ -208,6 +208,20 @@ std::optional<std::string> prompt_on_terminal(const std::string& question) {
   return token;
 }
 
+std::optional<bool> confirm_on_terminal(const std::string& question) {
+  if (::isatty(STDIN_FILENO) == 0) return std::nullopt;
+  const int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  const std::string prompt = question + " [y/N] ";
+  (void)!::write(fd, prompt.data(), prompt.size());
+  std::string answer;
+  char c = 0;
+  while (::read(fd, &c, 1) == 1 && c != '\n') answer += c;
+  ::close(fd);
+  if (!answer.empty() && answer.back() == '\r') answer.pop_back();
+  return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES";
+}
+
 QueryOptions call_options(const ConnectionArgs& args, std::shared_ptr<CancellationToken> cancel) {
   QueryOptions options;
   options.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(args.timeout_s * 1000));

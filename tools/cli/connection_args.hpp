@@ -60,6 +60,10 @@ ConnectionOptions resolve_endpoint(const ConnectionArgs& args, const Environment
 // Reads a token from /dev/tty with echo off; nullopt when there is no terminal.
 std::optional<std::string> prompt_on_terminal(const std::string& question);
 
+// Asks `question` (with " [y/N] ") on the terminal; true for y or yes. nullopt when standard
+// input is not a terminal: the caller then needs --yes.
+std::optional<bool> confirm_on_terminal(const std::string& question);
+
 // The per-call settings of --timeout with `cancel`.
 QueryOptions call_options(const ConnectionArgs& args,
                           std::shared_ptr<CancellationToken> cancel = nullptr);

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cluster_command.hpp"
 #include "decode_command.hpp"
 #include "e6data/errors.hpp"
 #include "exit_codes.hpp"
@@ -15,7 +16,7 @@
 namespace {
 
 constexpr const char* kFooter =
-    R"(Connection settings (query, test-connection, inspect, monitor): a URI argument
+    R"(Connection settings (query, test-connection, inspect, monitor, cluster): a URI argument
 (e6data://user@host:port/catalog/database?key=value; e6datas:// for TLS), or --host, --port,
 --user, ..., else the E6DATA_* environment (E6DATA_HOST, E6DATA_PORT, E6DATA_USERNAME,
 E6DATA_PASSWORD, E6DATA_CATALOG, ...). The access token comes from E6DATA_PASSWORD,
@@ -30,6 +31,7 @@ Examples:
   e6data-cli monitor --jsonl
   e6data-cli inspect --shared-state workers
   e6data-cli strategy clear --shared-state workers --yes
+  e6data-cli cluster resume --wait
   e6data-cli decode batch.bin
 Run "e6data-cli SUBCOMMAND --help" for each subcommand's options and examples.)";
 
@@ -46,6 +48,7 @@ int main(int argc, char** argv) {
   e6data::cli::add_inspect_command(app, exit_code);
   e6data::cli::add_monitor_command(app, exit_code);
   e6data::cli::add_strategy_command(app, exit_code);
+  e6data::cli::add_cluster_command(app, exit_code);
   e6data::cli::add_decode_command(app, exit_code);
   auto command_name = [&app] {
     std::string name = "e6data-cli";
@@ -66,7 +69,7 @@ int main(int argc, char** argv) {
     }
     if (!known) {
       std::cerr << "e6data-cli: unknown subcommand '" << first
-                << "' (query, test-connection, inspect, monitor, strategy, decode; see e6data-cli --help)\n";
+                << "' (query, test-connection, inspect, monitor, strategy, cluster, decode; see e6data-cli --help)\n";
       return e6data::cli::kExitUsage;
     }
   }

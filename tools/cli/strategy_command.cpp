@@ -1,8 +1,5 @@
 #include "strategy_command.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <iostream>
 #include <optional>
 
@@ -23,20 +20,6 @@ struct StrategyArgs {
 };
 
 enum class Action { kClear, kApplyPending };
-
-// Asks on the terminal; nullopt when there is none to ask on.
-std::optional<bool> confirm_on_terminal(const std::string& question) {
-  if (::isatty(STDIN_FILENO) == 0) return std::nullopt;
-  const int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  const std::string prompt = question + " [y/N] ";
-  (void)!::write(fd, prompt.data(), prompt.size());
-  std::string answer;
-  char c = 0;
-  while (::read(fd, &c, 1) == 1 && c != '\n') answer += c;
-  ::close(fd);
-  return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES";
-}
 
 int run_strategy(StrategyArgs& args, Action action) {
   const char* const command =
