@@ -1,5 +1,6 @@
 #include "metrics/operation_metrics.hpp"
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -29,7 +30,10 @@ OperationHistograms& histograms() {
 std::string error_type_name(int slot) {
   if (slot == 0) return {};
   if (slot == kOtherSlot) return "_OTHER";
-  return std::string(to_string(static_cast<ErrorKind>(slot - 1)));
+  // ErrorKind's names have spaces ("strategy changed"); error.type values are identifiers.
+  std::string name(to_string(static_cast<ErrorKind>(slot - 1)));
+  std::replace(name.begin(), name.end(), ' ', '_');
+  return name;
 }
 
 }  // namespace

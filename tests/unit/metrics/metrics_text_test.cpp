@@ -135,6 +135,10 @@ TEST(MetricsText, OperationsAreTimedByOperationAndErrorType) {
   const std::string failed =
       "db_client_operation_duration_seconds_count{db_operation_name=\"status\","
       "db_system_name=\"e6data\",error_type=\"query\"}";
+  const std::string changed =
+      "db_client_operation_duration_seconds_count{db_operation_name=\"status\","
+      "db_system_name=\"e6data\",error_type=\"strategy_changed\"}";
+  const double changed_before = std::max(0.0, sample(before, changed));
   const double ok_before = std::max(0.0, sample(before, ok));
   const double failed_before = std::max(0.0, sample(before, failed));
   const int value = metrics::timed(metrics::Operation::kStatus, clock, nullptr, [&] {
@@ -148,8 +152,12 @@ TEST(MetricsText, OperationsAreTimedByOperationAndErrorType) {
                                 throw QueryError(ErrorKind::kQuery, "bad SQL");
                               }),
                QueryError);
+  EXPECT_THROW(metrics::timed(metrics::Operation::kStatus, clock, nullptr,
+                              [] { throw Error(ErrorKind::kStrategyChanged, "lost"); }),
+               Error);
   const std::string text = metrics_text();
   expect_valid(text);
+  EXPECT_EQ(sample(text, changed), changed_before + 1);
   EXPECT_EQ(sample(text, ok), ok_before + 1);
   EXPECT_EQ(sample(text, failed), failed_before + 1);
 }
