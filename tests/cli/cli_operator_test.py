@@ -8,22 +8,32 @@ loopback (its own process group, always stopped):
 - strategy clear / apply-pending on that file: --yes needed off a terminal, the slot changes for
   every process sharing the file, the connector still serves afterwards;
 - cluster status|resume|suspend (a standalone dev server is always active and refuses to be
-  suspended; cli_bluegreen_test.py suspends and resumes a real router).
+  suspended; cli_bluegreen_test.py suspends and resumes a real router);
+- support-bundle: the archive's files, and that the token and every secret variable appear in
+  no file of it in any encoding (plain, URL-encoded, hex, JSON-escaped, base64 at every
+  alignment), even when the application's log file holds them in those encodings.
 
 The shared file is /dev/shm/e6data-cli-test-<pid>, always removed.
 
 Usage: cli_operator_test.py E6DATA_CLI E6DATA_DEVSERVER
 """
+import base64
 import json
 import os
 import struct
 import sys
+import tarfile
 import tempfile
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli_devserver_test as t  # noqa: E402  (Server, check, run, base_env, the token)
 
 check, run = t.check, t.run
+# A token with characters that URL-encoding, JSON and base64 all change (no space: the dev
+# server's users file separates name and token with one).
+BUNDLE_TOKEN = 'Bt0k/en+=&%~"q\\z;9Zy'
+OTHER_SECRET = "an0ther-Secret-Value-42"
 
 
 def main():
@@ -33,20 +43,21 @@ def main():
         db = os.path.join(scratch, "shop.db")
         t.make_database(db)
         users = os.path.join(scratch, "users.txt")
-        open(users, "w").write(f"tester {t.TOKEN}\n")
+        open(users, "w").write(f"tester {t.TOKEN}\nbundler {BUNDLE_TOKEN}\n")
         server = t.Server(devserver, scratch, db, users)
         try:
             check(server.port is not None, "the dev server starts")
             if server.port:
                 shared_state_tests(cli, server, shm)
                 cluster_tests(cli, server)
+                support_bundle_tests(cli, server, shm, scratch)
         finally:
             server.stop()
             if os.path.exists(f"/dev/shm/{shm}"):
                 os.chown(f"/dev/shm/{shm}", os.geteuid(), os.getegid())
                 os.remove(f"/dev/shm/{shm}")
     for text in t.outputs:
-        if t.TOKEN in text:
+        if t.TOKEN in text or BUNDLE_TOKEN in text:
             check(False, f"the token appears in output: {text[:300]}")
             break
     print(f"{t.passed} passed, {t.failed} failed")
@@ -182,6 +193,9 @@ def shared_state_tests(cli, server, shm):
         os.remove(f"/dev/shm/{shm}-link")
     out = run(cli, ["inspect", "--shared-state", shm], env)
     check(out.returncode == 0, f"trusted again once fixed: {out.stderr}")
+    out = run(cli, ["strategy", "clear", "--yes", "--shared-state", shm], env)
+    check(out.returncode == 0 and "cleared" in out.stdout,
+          f"cleared again (green was applied above; this server is blue): {out.stdout}")
     for sub in [["strategy", "clear"], ["strategy", "apply-pending"]]:
         out = run(cli, [*sub, "--help"], env)
         check(out.returncode == 0 and "Examples:" in out.stdout, f"{sub} --help has examples")
@@ -226,6 +240,145 @@ def cluster_tests(cli, server):
     for sub in ["status", "resume", "suspend"]:
         out = run(cli, ["cluster", sub, "--help"], env)
         check(out.returncode == 0 and "Examples:" in out.stdout, f"cluster {sub} --help")
+
+
+def encodings(secret):
+    """Every way the secret could be written into a file."""
+    raw = secret.encode()
+    forms = {secret, urllib.parse.quote(secret, safe=""), urllib.parse.quote_plus(secret),
+             urllib.parse.quote(secret, safe="").lower(), raw.hex(), raw.hex().upper(),
+             json.dumps(secret)[1:-1]}
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        full = encode(raw).decode()
+        forms.update({full, full.rstrip("=")})
+        for shift in range(3):  # inside a longer encoded text, at each byte alignment
+            enc = encode(b"\0" * shift + raw).decode()
+            begin = 0 if shift == 0 else 4
+            end = 4 * ((shift + len(raw)) // 3)
+            forms.add(enc[begin:end])
+    return {f for f in forms if len(f) >= 4}
+
+
+def leaks(files, secrets):
+    """[(file, form)] for every encoded secret found in any file (as bytes and as text)."""
+    found = []
+    for name, data in files.items():
+        text = data.decode("utf-8", "replace")
+        for secret in secrets:
+            for form in encodings(secret):
+                if form in text or form.encode() in data:
+                    found.append((name, form))
+    return found
+
+
+def support_bundle_tests(cli, server, shm, scratch):
+    log = os.path.join(scratch, "app.log")
+    basic = base64.b64encode(f"bundler:{BUNDLE_TOKEN}".encode()).decode()
+    with open(log, "w") as f:
+        # An application that logged its secrets, in every encoding: none may reach the bundle.
+        f.write("\n".join([
+            "2026-01-01 earlier line, long before",
+            f"plain token {BUNDLE_TOKEN} and {OTHER_SECRET}",
+            f"Authorization: Basic {basic}",
+            f"uri e6data://bundler:{urllib.parse.quote(BUNDLE_TOKEN, safe='')}@host:443",
+            f"hex {BUNDLE_TOKEN.encode().hex()} {OTHER_SECRET.encode().hex().upper()}",
+            f"json {json.dumps({'password': BUNDLE_TOKEN})}",
+            f"b64 {base64.b64encode(b'x' + BUNDLE_TOKEN.encode()).decode()} "
+            f"{base64.urlsafe_b64encode(b'xy' + OTHER_SECRET.encode()).decode()}",
+            "the last line\n"]))
+    in_log = {form for _, form in leaks({"log": open(log, "rb").read()},
+                                        [BUNDLE_TOKEN, OTHER_SECRET])}
+    check(len(in_log) >= 8, f"the detector finds the secrets the log holds: {len(in_log)} forms")
+    env = {k: v for k, v in t.base_env(server.port).items()}
+    env.update({"E6DATA_USERNAME": "bundler", "E6DATA_PASSWORD": BUNDLE_TOKEN,
+                "E6DATA_LOG_OUTPUT": log, "E6DATA_STRATEGY_SHARED_STATE": shm,
+                "E6DATA_EXTRA_API_TOKEN": OTHER_SECRET})
+    archive = os.path.join(scratch, "bundle.tar.gz")
+    out = run(cli, ["support-bundle", "-o", archive, "--count", "2"], env)
+    check(out.returncode == 0 and f"wrote {archive}" in out.stdout
+          and "2 of 2 attempts succeeded, deployment blue" in out.stdout,
+          f"support-bundle writes the archive: {out.returncode} {out.stdout} {out.stderr}")
+    check(os.stat(archive).st_mode & 0o777 == 0o600, "the archive is private (0600)")
+    files = {}
+    with tarfile.open(archive, "r:gz") as tar:
+        names = tar.getnames()
+        for member in tar.getmembers():
+            if member.isfile():
+                files[member.name.split("/", 1)[1]] = tar.extractfile(member).read()
+    root = names[0].rstrip("/") if names else ""
+    check(root.startswith("e6data-support-") and all(n.startswith(root) for n in names),
+          f"one directory inside: {names}")
+    expected = {"README.txt", "summary.txt", "platform.json", "options.txt", "environment.txt",
+                "warnings.txt", "connection-test.txt", "strategy.json", "shared-state.json",
+                "logs/app.log"}
+    check(set(files) == expected, f"the bundle's files: {sorted(files)}")
+    readme = files.get("README.txt", b"").decode()
+    check(all(name.split("/")[0] in readme for name in expected),
+          "the README says what every file is")
+    found = leaks(files, [BUNDLE_TOKEN, OTHER_SECRET])
+    check(not found, f"no secret in any file in any encoding: {found[:5]}")
+    check(not leaks({"stdout": out.stdout.encode(), "stderr": out.stderr.encode()},
+                    [BUNDLE_TOKEN, OTHER_SECRET]), "nor in the program's output")
+    try:
+        platform = json.loads(files["platform.json"])
+        check(platform["e6data_cli"] and platform["grpc"] and platform["protobuf"]
+              and platform["os"]["kernel"].startswith("Linux") and platform["compiler"],
+              f"platform.json: {platform}")
+        strategy = json.loads(files["strategy.json"])
+        check(strategy["active"] == "blue" and strategy["counters"]["detections"] >= 1,
+              f"strategy.json: {strategy}")
+        shared = json.loads(files["shared-state.json"])
+        check(shared["file"] == f"/dev/shm/{shm}" and isinstance(shared["slots"], list)
+              and any(s["endpoint"] == f"127.0.0.1:{server.port}/" for s in shared["slots"]),
+              f"shared-state.json has the host's slots: {shared}")
+    except (KeyError, ValueError) as e:
+        check(False, f"the JSON files parse: {e}")
+    environment = files["environment.txt"].decode()
+    check("E6DATA_PASSWORD=***\n" in environment and "E6DATA_EXTRA_API_TOKEN=***\n" in environment
+          and f"E6DATA_LOG_OUTPUT={log}\n" in environment, f"environment.txt: {environment}")
+    options = files["options.txt"].decode()
+    check("password=***\n" in options and "username=\"bundler\"" in options
+          and f"port={server.port}\n" in options, f"options.txt: {options}")
+    test = files["connection-test.txt"].decode()
+    check("2 attempts: 2 succeeded, 0 failed" in test and test.count("deployment blue") == 2,
+          f"connection-test.txt: {test}")
+    logs = files["logs/app.log"].decode()
+    check("the last line" in logs and logs.count("[REDACTED]") >= 8,
+          f"logs/app.log: the end of the log, scrubbed: {logs}")
+
+    # --directory, and a failed connection test that is recorded, not fatal.
+    directory = os.path.join(scratch, "bundle-dir")
+    closed = dict(env, E6DATA_PORT="1")
+    out = run(cli, ["support-bundle", "--directory", "-o", directory, "--count", "1",
+                    "--timeout", "5"], closed)
+    check(out.returncode == 0 and os.path.isdir(directory)
+          and os.stat(directory).st_mode & 0o777 == 0o700,
+          f"--directory writes a private directory: {out.returncode} {out.stderr}")
+    dir_files = {}
+    for base, _, names in os.walk(directory):
+        for name in names:
+            path = os.path.join(base, name)
+            dir_files[os.path.relpath(path, directory)] = open(path, "rb").read()
+            check(os.stat(path).st_mode & 0o777 == 0o600, f"{path} is 0600")
+    check(set(dir_files) == expected, f"the same files: {sorted(dir_files)}")
+    check("FAILED after" in dir_files.get("connection-test.txt", b"").decode()
+          and "connection:" in dir_files.get("connection-test.txt", b"").decode(),
+          f"the failed attempt is recorded with its kind: {dir_files.get('connection-test.txt')}")
+    check(not leaks(dir_files, [BUNDLE_TOKEN, OTHER_SECRET]), "no secret in the directory either")
+    out = run(cli, ["support-bundle", "--directory", "-o", directory], closed)
+    check(out.returncode == 2 and "exists" in out.stderr, f"never over an old bundle: {out.stderr}")
+
+    # No token anywhere and no terminal: the bundle is still made, saying why nothing connected.
+    no_token = {k: v for k, v in env.items() if k != "E6DATA_PASSWORD"}
+    archive2 = os.path.join(scratch, "bundle2.tar.gz")
+    out = run(cli, ["support-bundle", "-o", archive2], no_token)
+    with tarfile.open(archive2, "r:gz") as tar:
+        member = next(m for m in tar.getmembers() if m.name.endswith("/connection-test.txt"))
+        text = tar.extractfile(member).read().decode()
+    check(out.returncode == 0 and "not run: cannot connect: no access token" in text,
+          f"without a token: {out.returncode} {text} {out.stderr}")
+    out = run(cli, ["support-bundle", "--help"], env)
+    check(out.returncode == 0 and "Examples:" in out.stdout, "support-bundle --help")
 
 
 if __name__ == "__main__":

@@ -11,12 +11,13 @@
 #include "monitor_command.hpp"
 #include "query_command.hpp"
 #include "strategy_command.hpp"
+#include "support_bundle_command.hpp"
 #include "test_connection_command.hpp"
 
 namespace {
 
 constexpr const char* kFooter =
-    R"(Connection settings (query, test-connection, inspect, monitor, cluster): a URI argument
+    R"(Connection settings (every subcommand but decode): a URI argument
 (e6data://user@host:port/catalog/database?key=value; e6datas:// for TLS), or --host, --port,
 --user, ..., else the E6DATA_* environment (E6DATA_HOST, E6DATA_PORT, E6DATA_USERNAME,
 E6DATA_PASSWORD, E6DATA_CATALOG, ...). The access token comes from E6DATA_PASSWORD,
@@ -32,6 +33,7 @@ Examples:
   e6data-cli inspect --shared-state workers
   e6data-cli strategy clear --shared-state workers --yes
   e6data-cli cluster resume --wait
+  e6data-cli support-bundle
   e6data-cli decode batch.bin
 Run "e6data-cli SUBCOMMAND --help" for each subcommand's options and examples.)";
 
@@ -40,7 +42,7 @@ Run "e6data-cli SUBCOMMAND --help" for each subcommand's options and examples.)"
 int main(int argc, char** argv) {
   CLI::App app("e6data-cli: run SQL on e6data and diagnose the connector", "e6data-cli");
   app.require_subcommand(1);
-  app.set_version_flag("--version", "e6data-cli 0.1.0");
+  app.set_version_flag("--version", "e6data-cli " E6DATA_VERSION_TEXT);
   app.footer(kFooter);
   int exit_code = e6data::cli::kExitOk;
   e6data::cli::add_query_command(app, exit_code);
@@ -49,6 +51,7 @@ int main(int argc, char** argv) {
   e6data::cli::add_monitor_command(app, exit_code);
   e6data::cli::add_strategy_command(app, exit_code);
   e6data::cli::add_cluster_command(app, exit_code);
+  e6data::cli::add_support_bundle_command(app, exit_code);
   e6data::cli::add_decode_command(app, exit_code);
   auto command_name = [&app] {
     std::string name = "e6data-cli";
@@ -69,7 +72,7 @@ int main(int argc, char** argv) {
     }
     if (!known) {
       std::cerr << "e6data-cli: unknown subcommand '" << first
-                << "' (query, test-connection, inspect, monitor, strategy, cluster, decode; see e6data-cli --help)\n";
+                << "' (query, test-connection, inspect, monitor, strategy, cluster, support-bundle, decode; see e6data-cli --help)\n";
       return e6data::cli::kExitUsage;
     }
   }
