@@ -15,6 +15,11 @@ std::shared_ptr<spdlog::logger> strategy_log() {
   return log::get("e6data.strategy");
 }
 
+SwitchCounts switch_counts(const EndpointState::Counters& c) {
+  return {c.queries_blue.load(), c.queries_green.load(), c.recoveries_456.load(),   c.reruns.load(),
+          c.lag_holds.load(),    c.lost_queries.load(),  c.reauthentications.load()};
+}
+
 }  // namespace
 
 StrategyWord StrategyWord::unpack(std::uint64_t bits) noexcept {
@@ -136,6 +141,9 @@ void EndpointState::observe_new_strategy(Deployment from, std::string_view annou
   if (before.pack() == after.pack()) return;
   if (after.pending == y && before.pending != y) {
     counters_.announcements.fetch_add(1);
+    if (after.active != Deployment::kNone && after.active != y) {
+      timeline_.announced(after.active, y, clock_.now(), switch_counts(counters_));
+    }
     log::event(strategy_log(), spdlog::level::info,
                "switch announced: new work goes to " + std::string(to_string(y)) + ", queries on " +
                    std::string(to_string(after.active)) + " finish there",
@@ -284,6 +292,7 @@ void EndpointState::note_transition(Deployment from, Deployment to, std::string_
                                 : std::string(to_string(from)) + "->" + std::string(to_string(to));
   if (from != Deployment::kNone) {
     counters_.transitions.fetch_add(1);
+    timeline_.completed(endpoint_, from, to, how, clock_.now(), switch_counts(counters_));
     // A switch may have upgraded either deployment: ask each for V2 again.
     for (auto& v1_only : v1_only_) v1_only.store(false, std::memory_order_relaxed);
   }
@@ -316,6 +325,7 @@ std::shared_ptr<QueryBinding> EndpointState::bind(Deployment d) {
   const TimePoint now = clock_.now();
   binding->touch(now);
   binding->deployment_ = d;
+  timeline_.bound(d, now);
   if (d == Deployment::kBlue) counters_.queries_blue.fetch_add(1);
   if (d == Deployment::kGreen) counters_.queries_green.fetch_add(1);
   {
@@ -362,6 +372,7 @@ void EndpointState::release_locked(QueryBinding& binding) {
   if (binding.released_.exchange(true)) return;
   bound_[index(binding.deployment_)].fetch_sub(1, std::memory_order_seq_cst);
   --binding_count_;
+  timeline_.released(binding.deployment_, clock_.now());
   // Erasing may destroy `binding` when the list held the last reference: touch nothing after.
   bindings_.erase(binding.position_);
 }

@@ -29,6 +29,7 @@
 #include "strategy/clock.hpp"
 #include "strategy/deployment.hpp"
 #include "strategy/single_flight.hpp"
+#include "strategy/switch_timeline.hpp"
 
 namespace e6data::strategy {
 
@@ -243,6 +244,7 @@ class EndpointState {
   SingleFlight<bool> resume_;
   Counters counters_;
   metrics::Histogram resume_seconds_;
+  SwitchTimeline timeline_;  // the switch in progress, summarized when it completes
 };
 
 }  // namespace e6data::strategy
