@@ -16,6 +16,7 @@
 #include "bluegreen_fixture.hpp"
 #include "e6data/connection_pool.hpp"
 #include "e6data/metrics.hpp"
+#include "e6data/switch_summary.hpp"
 #include "metrics/prometheus_checker.hpp"
 
 namespace e6data {
@@ -178,6 +179,18 @@ TEST_F(MetricsScrapeTest, ScrapesDuringSwitchesAreValidAndTheCountersMove) {
   EXPECT_TRUE(std::find(switches_seen.begin(), switches_seen.end(), switches_before + 1) !=
               switches_seen.end())
       << "no scrape between the two switches";
+
+  // Each switch left a summary of its own timeline (item 4), seen from its announcement.
+  int summaries = 0;
+  for (const auto& summary : recent_switches()) {
+    if (summary.endpoint != "127.0.0.1:" + std::to_string(o.port) + "/metrics-scrape") continue;
+    ++summaries;
+    EXPECT_TRUE(summary.announced);
+    EXPECT_NE(summary.from, summary.to);
+    EXPECT_GE(summary.completed, 0);
+    EXPECT_EQ(summary.lost_queries, 0U);
+  }
+  EXPECT_EQ(summaries, kSwitches);
 
   // The endpoint answers only GET/HEAD /metrics, and bounds what it reads.
   EXPECT_EQ(http_exchange(endpoint.port(), "GET / HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 404", 0), 0U);
