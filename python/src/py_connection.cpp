@@ -214,6 +214,13 @@ e6data::ConnectionOptions options_from(const py::dict& fields,
   return options;
 }
 
+PyConnection::~PyConnection() {
+  if (slot_ && PyGILState_Check() != 0) {
+    py::gil_scoped_release released;
+    slot_.reset();
+  }
+}
+
 void PyConnection::authenticate(std::optional<double> timeout) {
   e6data::Connection& connection = slot_->get("authenticate");
   const e6data::QueryOptions options = call_options(timeout);

@@ -49,6 +49,12 @@ e6data::ConnectionOptions options_from(const pybind11::dict& fields,
 class PyConnection {
  public:
   explicit PyConnection(std::shared_ptr<ConnectionSlot> slot) : slot_(std::move(slot)) {}
+  PyConnection(PyConnection&&) noexcept = default;
+  PyConnection& operator=(PyConnection&&) noexcept = default;
+  PyConnection(const PyConnection&) = delete;
+  PyConnection& operator=(const PyConnection&) = delete;
+  // The last owner of a connection closes it, which may wait for its threads: not with the GIL.
+  ~PyConnection();
 
   void authenticate(std::optional<double> timeout);
   PyCursor cursor(const std::string& catalog, const std::string& database);

@@ -74,8 +74,8 @@ PyCursor::PyCursor(PyCursor&& other) noexcept
       batch_(std::move(other.batch_)),
       next_row_(other.next_row_),
       exhausted_(other.exhausted_),
-      executed_(other.executed_),
-      closed_(other.closed_),
+      executed_(other.executed_.load()),
+      closed_(other.closed_.load()),
       names_(std::move(other.names_)) {
   other.closed_ = true;
 }
@@ -272,13 +272,17 @@ void PyCursor::close() {
   Call call(*this, "close", std::nullopt);
   forget_result();
   closed_ = true;
-  // Best effort, like the library's destructor: a failed clear is logged there, not raised.
-  const e6data::QueryOptions options = call.next();
+  if (!slot_->is_open()) return;  // the connection is gone, and its queries with it
+  // Best effort and bounded like the library's destructor (cleanup_timeout; 0 skips it): a
+  // failed clear is not raised, the server drops the query after its idle timeout.
+  e6data::QueryOptions options = call.next();
+  options.timeout = slot_->get("close").options().cleanup_timeout;
+  if (options.timeout.count() == 0 || !executed_) return;
   try {
     call.run([&] { cursor_->clear(options); });
   } catch (const e6data::Error&) {
-    // The query is forgotten either way (Cursor::clear), and the server drops it after its idle
-    // timeout: closing must not fail because a cluster is unreachable.
+    // The query is forgotten either way (Cursor::clear): closing must not fail because a cluster
+    // is unreachable.
   }
 }
 

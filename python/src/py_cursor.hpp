@@ -4,6 +4,7 @@
 
 #include <pybind11/pybind11.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -48,7 +49,7 @@ class PyCursor {
   void clear(std::optional<double> timeout);
   std::string query_id();
   void close();
-  bool closed() const { return closed_; }
+  bool closed() const { return closed_.load(); }
 
  private:
   class Call;  // one Python call: exclusive use, a deadline, the cancel token
@@ -67,8 +68,9 @@ class PyCursor {
   std::optional<e6data::Batch> batch_;
   std::int64_t next_row_ = 0;
   bool exhausted_ = true;
-  bool executed_ = false;
-  bool closed_ = false;
+  // Read by cancel() from another thread: atomic.
+  std::atomic<bool> executed_{false};
+  std::atomic<bool> closed_{false};
   std::vector<std::string> names_;
 };
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "e6data/values.hpp"
 #include "error_translation.hpp"
@@ -98,6 +99,22 @@ py::object zone_object(std::int32_t offset_seconds, std::string_view zone) {
   return tz;
 }
 
+struct DecimalCacheEntry {
+  e6data::Decimal128 value;
+  py::object object;
+};
+
+DecimalCacheEntry& decimal_cache_slot(const e6data::Decimal128& value) {
+  constexpr std::size_t kSlots = 16384;  // few collisions for a few thousand distinct values
+  // Never destroyed (see types()); used under the GIL only.
+  static auto* cache = new std::vector<DecimalCacheEntry>(kSlots);  // NOLINT
+  const auto low = static_cast<std::uint64_t>(value.unscaled);
+  const auto high = static_cast<std::uint64_t>(value.unscaled >> 64);
+  std::uint64_t h = (low ^ (high * 0x9E3779B97F4A7C15ULL)) * 0xBF58476D1CE4E5B9ULL;
+  h ^= static_cast<std::uint64_t>(static_cast<std::uint32_t>(value.scale)) * 0x94D049BB133111EBULL;
+  return (*cache)[(h >> 32) % kSlots];
+}
+
 std::string int128_text(e6data::int128 value) {
   const bool negative = value < 0;
   // Work on the magnitude as unsigned: -INT128_MIN does not fit the signed type.
@@ -181,12 +198,18 @@ py::object cell_object(const e6data::ColumnView& column, std::int64_t row,
     }
     case VectorType::kDecimal128: {
       const e6data::Decimal128 value = column.decimal_at(row);
+      // Decimals are immutable, and results repeat values (prices, amounts): a small
+      // direct-mapped cache of the objects made saves most of Decimal's parsing.
+      DecimalCacheEntry& slot = decimal_cache_slot(value);
+      if (slot.object && slot.value == value) return slot.object;
       // Decimal("123.45") keeps the exponent -2, so the column's scale survives; a negative
       // scale is written as an exponent ("5E+2"), which Decimal keeps too.
       std::string text = value.scale >= 0
                              ? value.to_string()
                              : int128_text(value.unscaled) + "E+" + std::to_string(-value.scale);
-      return types().decimal(py::str(text));
+      slot.value = value;
+      slot.object = types().decimal(py::str(text));
+      return slot.object;
     }
     case VectorType::kNull:
     case VectorType::kInt96:
@@ -216,6 +239,17 @@ py::list rows_to_python(const e6data::Batch& batch, std::int64_t begin, std::int
       PyObject* tuple = PyList_GET_ITEM(rows.ptr(), static_cast<Py_ssize_t>(i));
       PyTuple_SET_ITEM(tuple, c, cell.release().ptr());
     }
+  }
+  // A row of numbers, text, decimals and times can be part of no reference cycle, so the
+  // collector need not track it (CPython untracks such tuples itself, but only when a collection
+  // visits them: for a million rows that is repeated full passes while they are made).
+  for (std::int64_t i = 0; i < count; ++i) {
+    PyObject* tuple = PyList_GET_ITEM(rows.ptr(), static_cast<Py_ssize_t>(i));
+    bool atomic = true;
+    for (Py_ssize_t c = 0; c < columns && atomic; ++c) {
+      atomic = PyObject_GC_IsTracked(PyTuple_GET_ITEM(tuple, c)) == 0;
+    }
+    if (atomic) PyObject_GC_UnTrack(tuple);
   }
   return rows;
 }
