@@ -10,6 +10,7 @@
 #include "inspect_command.hpp"
 #include "monitor_command.hpp"
 #include "query_command.hpp"
+#include "shell_command.hpp"
 #include "strategy_command.hpp"
 #include "support_bundle_command.hpp"
 #include "test_connection_command.hpp"
@@ -27,6 +28,7 @@ Exit status: 0 success, 1 the operation failed, 2 usage error, 130 interrupted (
 
 Examples:
   e6data-cli query -c "select 1"
+  e6data-cli shell
   e6data-cli test-connection --count 10
   e6data-cli inspect --json
   e6data-cli monitor --jsonl
@@ -46,6 +48,7 @@ int main(int argc, char** argv) {
   app.footer(kFooter);
   int exit_code = e6data::cli::kExitOk;
   e6data::cli::add_query_command(app, exit_code);
+  e6data::cli::add_shell_command(app, exit_code);
   e6data::cli::add_test_connection_command(app, exit_code);
   e6data::cli::add_inspect_command(app, exit_code);
   e6data::cli::add_monitor_command(app, exit_code);
@@ -72,7 +75,7 @@ int main(int argc, char** argv) {
     }
     if (!known) {
       std::cerr << "e6data-cli: unknown subcommand '" << first
-                << "' (query, test-connection, inspect, monitor, strategy, cluster, support-bundle, decode; see e6data-cli --help)\n";
+                << "' (query, shell, test-connection, inspect, monitor, strategy, cluster, support-bundle, decode; see e6data-cli --help)\n";
       return e6data::cli::kExitUsage;
     }
   }

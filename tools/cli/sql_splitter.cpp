@@ -17,15 +17,12 @@ std::string trimmed(std::string_view text) {
 
 }  // namespace
 
-std::vector<std::string> split_statements(std::string_view script, bool backslash_escapes) {
-  std::vector<std::string> statements;
-  std::size_t start = 0;
-  bool has_code = false;  // the current piece holds more than white space and comments
-  auto finish = [&](std::size_t end) {
-    if (has_code) statements.push_back(trimmed(script.substr(start, end - start)));
-    start = end + 1;
-    has_code = false;
-  };
+namespace {
+
+// Walks `script` as the splitter reads it and calls on_end(i) at each ';' that ends a statement
+// and on_code() for each character that is code (not white space, not in a comment).
+template <typename OnEnd, typename OnCode>
+void scan(std::string_view script, bool backslash_escapes, OnEnd&& on_end, OnCode&& on_code) {
   std::size_t i = 0;
   const std::size_t n = script.size();
   while (i < n) {
@@ -40,11 +37,11 @@ std::vector<std::string> split_statements(std::string_view script, bool backslas
       continue;
     }
     if (c == ';') {
-      finish(i);
+      on_end(i);
       ++i;
       continue;
     }
-    if (!is_space(c)) has_code = true;
+    if (!is_space(c)) on_code();
     if (c == '\'' || c == '"' || c == '`') {
       // A doubled quote stays inside; so does an escaped one where backslashes escape.
       ++i;
@@ -65,8 +62,34 @@ std::vector<std::string> split_statements(std::string_view script, bool backslas
     }
     ++i;
   }
-  if (start < n) finish(n);
+}
+
+}  // namespace
+
+std::vector<std::string> split_statements(std::string_view script, bool backslash_escapes) {
+  std::vector<std::string> statements;
+  std::size_t start = 0;
+  bool has_code = false;  // the current piece holds more than white space and comments
+  auto finish = [&](std::size_t end) {
+    if (has_code) statements.push_back(trimmed(script.substr(start, end - start)));
+    start = end + 1;
+    has_code = false;
+  };
+  scan(script, backslash_escapes, finish, [&] { has_code = true; });
+  if (start < script.size()) finish(script.size());
   return statements;
+}
+
+std::size_t complete_length(std::string_view script, bool backslash_escapes) {
+  std::size_t end = 0;
+  scan(script, backslash_escapes, [&](std::size_t i) { end = i + 1; }, [] {});
+  return end;
+}
+
+bool has_code(std::string_view script, bool backslash_escapes) {
+  bool code = false;
+  scan(script, backslash_escapes, [](std::size_t) {}, [&] { code = true; });
+  return code;
 }
 
 }  // namespace e6data::cli

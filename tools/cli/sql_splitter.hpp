@@ -15,4 +15,12 @@ namespace e6data::cli {
 // runs to the end of the script (the server then reports the error).
 std::vector<std::string> split_statements(std::string_view script, bool backslash_escapes = false);
 
+// The length of the part of `script` that ends with its last statement-ending ';' (read as
+// split_statements reads it), or 0 when no statement is complete yet: what the shell may run
+// while the rest waits for more lines.
+std::size_t complete_length(std::string_view script, bool backslash_escapes = false);
+
+// True when `script` holds more than white space and comments.
+bool has_code(std::string_view script, bool backslash_escapes = false);
+
 }  // namespace e6data::cli
