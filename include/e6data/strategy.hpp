@@ -62,8 +62,8 @@ struct SharedStrategySlot {
   std::uint64_t key = 0;  ///< the slot's key: a 64-bit FNV-1a hash of the endpoint
   std::string active;     ///< "blue", "green" or "" (not known: the next call detects)
   std::string pending;    ///< the deployment a switch was announced to, or ""
-  bool pending_confirmed = false;  ///< the pending deployment has answered a call
-  std::uint32_t generation = 0;    ///< changes with every change of the word
+  bool pending_confirmed = false;   ///< the pending deployment has answered a call
+  std::uint32_t generation = 0;     ///< changes with every change of the word
   double seconds_since_check = -1;  ///< since the strategy was last confirmed; -1 never
   /// \brief The slot as one JSON object (the key as a "0x..." string).
   std::string to_json() const;

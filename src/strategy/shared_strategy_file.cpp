@@ -79,8 +79,8 @@ std::string path_of(const std::string& name, const std::string& directory) {
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
       name.find('\0') != std::string::npos) {
     throw SharedStateError(Reason::kBadName, directory + "/" + name,
-                           "bad shared strategy file name '" + name +
-                               "': a file name in " + directory + " without '/'");
+                           "bad shared strategy file name '" + name + "': a file name in " +
+                               directory + " without '/'");
   }
   return directory + "/" + name;
 }
@@ -110,8 +110,8 @@ std::optional<SharedStateError> untrusted(const struct stat& st, const std::stri
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
     return SharedStateError(
         Reason::kUnsafeMode, path,
-        path + " has mode " + octal_mode(st.st_mode) +
-            ": writable by " + ((st.st_mode & S_IWOTH) != 0 ? "every user" : "its group") +
+        path + " has mode " + octal_mode(st.st_mode) + ": writable by " +
+            ((st.st_mode & S_IWOTH) != 0 ? "every user" : "its group") +
             ", who could steer the routing of every process that trusts it (chmod go-w " + path +
             ", or remove it)");
   }
@@ -126,8 +126,7 @@ SharedStateError open_error(const std::string& path, int error, const char* how)
   if (error == ELOOP) {
     return {Reason::kNotRegularFile, path, path + " is a symbolic link"};
   }
-  return {Reason::kUnreadable, path,
-          "cannot open " + path + " " + how + ": " + errno_text(error)};
+  return {Reason::kUnreadable, path, "cannot open " + path + " " + how + ": " + errno_text(error)};
 }
 
 struct Fd {
@@ -206,8 +205,8 @@ StrategyCell* shared_strategy_cell(const std::string& name, const std::string& e
   FileLayout* layout = j.files[path];
   if (layout == nullptr) {
     // O_NOFOLLOW: a link planted in /dev/shm must not make us grow or write another file.
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
-                          0600);
+    const int fd =
+        ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
     if (fd < 0) {
       return fail(path, errno == ELOOP ? std::string("a symbolic link") : errno_text(errno));
     }
@@ -270,9 +269,9 @@ std::vector<SharedStrategySlot> read_shared_slots(const std::string& name,
   const auto size = static_cast<std::size_t>(st.st_size);
   if (size == 0) return {};  // just created: nothing claimed yet
   if (size < sizeof(LegacyLayout)) {
-    throw SharedStateError(Reason::kNotStrategyFile, path,
-                           path + " is not an e6data strategy file (" + std::to_string(size) +
-                               " bytes, too short)");
+    throw SharedStateError(
+        Reason::kNotStrategyFile, path,
+        path + " is not an e6data strategy file (" + std::to_string(size) + " bytes, too short)");
   }
   const std::size_t length = size >= sizeof(FileLayout) ? sizeof(FileLayout) : sizeof(LegacyLayout);
   const Mapping map{::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd.fd, 0), length};
@@ -343,9 +342,9 @@ bool with_existing_shared_cell(const std::string& name, const std::string& endpo
   const auto size = static_cast<std::size_t>(st.st_size);
   if (size == 0) return false;
   if (size < sizeof(LegacyLayout)) {
-    throw SharedStateError(Reason::kNotStrategyFile, path,
-                           path + " is not an e6data strategy file (" + std::to_string(size) +
-                               " bytes, too short)");
+    throw SharedStateError(
+        Reason::kNotStrategyFile, path,
+        path + " is not an e6data strategy file (" + std::to_string(size) + " bytes, too short)");
   }
   const Mapping map{
       ::mmap(nullptr, sizeof(LegacyLayout), PROT_READ | PROT_WRITE, MAP_SHARED, fd.fd, 0),

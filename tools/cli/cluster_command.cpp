@@ -20,9 +20,9 @@ struct ClusterArgs {
   ConnectionArgs connection;
   std::string uri;
   bool json = false;
-  bool wait = false;           // resume: until active
-  double wait_timeout_s = 0;   // resume --wait: 0 = the options' auto_resume_timeout
-  bool yes = false;            // suspend: without asking
+  bool wait = false;          // resume: until active
+  double wait_timeout_s = 0;  // resume --wait: 0 = the options' auto_resume_timeout
+  bool yes = false;           // suspend: without asking
 };
 
 const char* name_of(Action action) {
@@ -54,9 +54,9 @@ int run_cluster(ClusterArgs& args, Action action) {
   const std::string where = options.host + ":" + std::to_string(options.port) +
                             (options.cluster_name.empty() ? "" : " (" + options.cluster_name + ")");
   if (action == Action::kSuspend && !args.yes) {
-    const auto answer = confirm_on_terminal(
-        "Suspend the cluster at " + where +
-        "? Its sessions and running queries end, for every client");
+    const auto answer =
+        confirm_on_terminal("Suspend the cluster at " + where +
+                            "? Its sessions and running queries end, for every client");
     if (!answer) {
       throw UsageFailure{"suspending ends the running queries of every client of " + where +
                          ": add --yes (no terminal to ask on)"};
@@ -75,8 +75,9 @@ int run_cluster(ClusterArgs& args, Action action) {
         status = cluster.status();
         break;
       case Action::kResume:
-        status = cluster.resume(args.wait, std::chrono::seconds(static_cast<std::int64_t>(
-                                               args.wait_timeout_s + 0.999)));
+        status = cluster.resume(
+            args.wait,
+            std::chrono::seconds(static_cast<std::int64_t>(args.wait_timeout_s + 0.999)));
         break;
       case Action::kSuspend:
         status = cluster.suspend();
@@ -128,7 +129,8 @@ void add_action(CLI::App& parent, int& exit_code, Action action, const std::stri
   auto args = std::make_shared<ClusterArgs>();
   CLI::App* cmd = parent.add_subcommand(name_of(action), description);
   cmd->add_option("uri", args->uri, "Connection URI (default: flags and E6DATA_*)");
-  cmd->add_flag("--json", args->json, "Print {\"action\",\"status\",\"seconds\"} as one JSON object");
+  cmd->add_flag("--json", args->json,
+                "Print {\"action\",\"status\",\"seconds\"} as one JSON object");
   if (action == Action::kResume) {
     cmd->add_flag("--wait", args->wait, "Wait until the cluster is active");
     cmd->add_option("--wait-timeout", args->wait_timeout_s,
@@ -148,7 +150,8 @@ void add_action(CLI::App& parent, int& exit_code, Action action, const std::stri
 void add_cluster_command(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand("cluster", "The cluster's status; resume or suspend it");
   cmd->require_subcommand(1);
-  cmd->footer(R"(The cluster's own state through the ClusterService (ClusterManager): status prints it
+  cmd->footer(
+      R"(The cluster's own state through the ClusterService (ClusterManager): status prints it
 ("active", "suspended", "resuming", "suspending", "failed"); resume asks a suspended cluster to
 start (with --wait, until it is active); suspend stops it, ending the sessions and running
 queries of every client (it asks first on a terminal; --yes otherwise). Connections with

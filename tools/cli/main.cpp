@@ -75,7 +75,8 @@ int main(int argc, char** argv) {
     }
     if (!known) {
       std::cerr << "e6data-cli: unknown subcommand '" << first
-                << "' (query, shell, test-connection, inspect, monitor, strategy, cluster, support-bundle, decode; see e6data-cli --help)\n";
+                << "' (query, shell, test-connection, inspect, monitor, strategy, cluster, "
+                   "support-bundle, decode; see e6data-cli --help)\n";
       return e6data::cli::kExitUsage;
     }
   }

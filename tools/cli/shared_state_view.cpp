@@ -48,8 +48,8 @@ SharedStateLocation parse_shared_state_argument(const std::string& text) {
 }
 
 std::string describe_slot(const SharedStrategySlot& slot) {
-  return "active " + (slot.active.empty() ? std::string("(none: the next call detects)")
-                                          : slot.active) +
+  return "active " +
+         (slot.active.empty() ? std::string("(none: the next call detects)") : slot.active) +
          ", pending " + pending_text(slot) + ", generation " + std::to_string(slot.generation) +
          ", checked " + seconds_ago(slot.seconds_since_check);
 }
@@ -60,7 +60,8 @@ void print_shared_slots(std::ostream& out, const std::string& path,
     out << path << ": no endpoint slot claimed yet (no process has used an endpoint with it)\n";
     return;
   }
-  out << path << ": " << slots.size() << (slots.size() == 1 ? " endpoint slot\n" : " endpoint slots\n");
+  out << path << ": " << slots.size()
+      << (slots.size() == 1 ? " endpoint slot\n" : " endpoint slots\n");
   TablePrinter table({"slot", "endpoint", "active", "pending", "last check", "generation"});
   for (const auto& s : slots) {
     table.add_row({std::to_string(s.slot), endpoint_text(s), s.active.empty() ? "(none)" : s.active,

@@ -23,9 +23,9 @@
 #endif
 
 #include "connection_args.hpp"
-#include "e6data/query_options.hpp"
 #include "e6data/connection.hpp"
 #include "e6data/errors.hpp"
+#include "e6data/query_options.hpp"
 #include "exit_codes.hpp"
 #include "inspect_command.hpp"
 #include "result_writer.hpp"
@@ -293,7 +293,8 @@ class Shell {
       }
       metadata([&](const QueryOptions& call) {
         std::vector<std::vector<std::string>> rows;
-        for (auto& t : connection_.tables(options_.catalog, schema, call)) rows.push_back({schema, t});
+        for (auto& t : connection_.tables(options_.catalog, schema, call))
+          rows.push_back({schema, t});
         print_list({"schema", "table"}, rows);
       });
     } else if (c.name == "d") {
@@ -391,8 +392,7 @@ class Shell {
       std::cout.flush();
       if (cancelled) {
         const std::string& id = e.query_id().empty() ? cursor_.query_id() : e.query_id();
-        std::cerr << "cancelled" << (id.empty() ? std::string() : " (query id " + id + ")")
-                  << '\n';
+        std::cerr << "cancelled" << (id.empty() ? std::string() : " (query id " + id + ")") << '\n';
       } else {
         ++failures_;
         std::cerr << "ERROR: " << describe_error(e) << '\n';
@@ -453,10 +453,13 @@ void add_shell_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--null", args->null_text, "Text shown for NULL");
   cmd->add_flag("--timing", args->timing, "Start with \\timing on");
   add_connection_options(*cmd, args->connection);
-  cmd->footer(std::string(R"(Reads statements ending with ';' (over as many lines as they take) and runs each
+  cmd->footer(
+      std::string(
+          R"(Reads statements ending with ';' (over as many lines as they take) and runs each
 as it ends; lines starting with '\' are commands:
 
-)") + kHelp + R"(
+)") + kHelp +
+      R"(
 
 The prompt shows the deployment serving new work: e6data[blue]>, and during a blue-green switch
 the active and the pending one: e6data[blue->green]>; "->" at its end means the statement goes

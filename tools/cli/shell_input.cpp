@@ -76,8 +76,8 @@ std::string history_path(const EnvironmentReader& env) {
     struct passwd entry {};
     struct passwd* found = nullptr;
     char buffer[4096];
-    if (::getpwuid_r(::getuid(), &entry, buffer, sizeof buffer, &found) == 0 &&
-        found != nullptr && found->pw_dir != nullptr) {
+    if (::getpwuid_r(::getuid(), &entry, buffer, sizeof buffer, &found) == 0 && found != nullptr &&
+        found->pw_dir != nullptr) {
       home = found->pw_dir;
     }
   }

@@ -82,13 +82,15 @@ std::vector<std::string> split_statements(std::string_view script, bool backslas
 
 std::size_t complete_length(std::string_view script, bool backslash_escapes) {
   std::size_t end = 0;
-  scan(script, backslash_escapes, [&](std::size_t i) { end = i + 1; }, [] {});
+  scan(
+      script, backslash_escapes, [&](std::size_t i) { end = i + 1; }, [] {});
   return end;
 }
 
 bool has_code(std::string_view script, bool backslash_escapes) {
   bool code = false;
-  scan(script, backslash_escapes, [](std::size_t) {}, [&] { code = true; });
+  scan(
+      script, backslash_escapes, [](std::size_t) {}, [&] { code = true; });
   return code;
 }
 

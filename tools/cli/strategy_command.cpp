@@ -76,8 +76,8 @@ int run_strategy(StrategyArgs& args, Action action) {
   if (!args.yes) {
     const std::string question =
         action == Action::kClear
-            ? "Forget this strategy for every process on this host that shares " +
-                  where.path() + " (each detects the deployment on its next call)?"
+            ? "Forget this strategy for every process on this host that shares " + where.path() +
+                  " (each detects the deployment on its next call)?"
             : "Make " + slot->pending + " active now for every process on this host that shares " +
                   where.path() + " (queries still on " + slot->active + " may be cut)?";
     const auto answer = confirm_on_terminal(question);
@@ -92,8 +92,8 @@ int run_strategy(StrategyArgs& args, Action action) {
   }
   bool done = false;
   try {
-    done = action == Action::kClear ? clear_strategy_cache(options)
-                                    : apply_pending_strategy(options);
+    done =
+        action == Action::kClear ? clear_strategy_cache(options) : apply_pending_strategy(options);
   } catch (const SharedStateError& e) {
     std::cerr << command << ": " << refusal_text(e) << '\n';
     return kExitFailure;
@@ -124,19 +124,18 @@ void add_action(CLI::App& parent, int& exit_code, Action action) {
           : parent.add_subcommand("apply-pending",
                                   "Complete the endpoint's pending switch in the shared strategy "
                                   "file now");
-  cmd->add_option("uri", args->uri, "Connection URI naming the endpoint (default: flags and E6DATA_*)");
+  cmd->add_option("uri", args->uri,
+                  "Connection URI naming the endpoint (default: flags and E6DATA_*)");
   cmd->add_option("--shared-state", args->shared_state,
                   "The shared strategy file's name in /dev/shm (default: "
                   "E6DATA_STRATEGY_SHARED_STATE)");
-  cmd->add_flag("-y,--yes", args->yes,
-                "Do it without asking (required when not on a terminal)");
+  cmd->add_flag("-y,--yes", args->yes, "Do it without asking (required when not on a terminal)");
   add_connection_options(*cmd, args->connection);
-  cmd->footer(action == Action::kClear
-                  ? R"(Examples:
+  cmd->footer(action == Action::kClear ? R"(Examples:
   e6data-cli strategy clear --shared-state workers --yes
   E6DATA_STRATEGY_SHARED_STATE=workers e6data-cli strategy clear --host 10.0.0.5 --port 443
 See "e6data-cli strategy --help".)"
-                  : R"(Examples:
+                                       : R"(Examples:
   e6data-cli strategy apply-pending --shared-state workers --yes
   e6data-cli inspect --shared-state workers   # what is pending, per endpoint
 See "e6data-cli strategy --help".)");

@@ -1,5 +1,6 @@
 #include "support_bundle_command.hpp"
 
+#include <google/protobuf/stubs/common.h>
 #include <grpc/grpc.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -9,7 +10,6 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
-#include <google/protobuf/stubs/common.h>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -84,33 +84,33 @@ std::string platform_json(std::time_t now) {
   ::uname(&u);
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
-  nlohmann::ordered_json j{
-      {"created_utc", utc_stamp(now, "%Y-%m-%dT%H:%M:%SZ")},
-      {"e6data_cli", E6DATA_VERSION_TEXT},
-      {"e6data_library", E6DATA_VERSION_TEXT},
-      {"hostname", host},
-      {"os",
-       {{"name", os_pretty_name()},
-        {"kernel", std::string(u.sysname) + " " + u.release},
-        {"version", u.version},
-        {"machine", u.machine}}},
+  nlohmann::ordered_json j {
+    {"created_utc", utc_stamp(now, "%Y-%m-%dT%H:%M:%SZ")}, {"e6data_cli", E6DATA_VERSION_TEXT},
+        {"e6data_library", E6DATA_VERSION_TEXT}, {"hostname", host},
+        {"os",
+         {{"name", os_pretty_name()},
+          {"kernel", std::string(u.sysname) + " " + u.release},
+          {"version", u.version},
+          {"machine", u.machine}}},
 #if defined(__clang__)
-      {"compiler", std::string("clang ") + __clang_version__},
+        {"compiler", std::string("clang ") + __clang_version__},
 #elif defined(__GNUC__)
-      {"compiler", std::string("gcc ") + __VERSION__},
+        {"compiler", std::string("gcc ") + __VERSION__},
 #else
-      {"compiler", "unknown"},
+        {"compiler", "unknown"},
 #endif
-      {"cplusplus", __cplusplus},
+        {"cplusplus", __cplusplus},
 #ifdef NDEBUG
-      {"build", "optimised (NDEBUG)"},
+        {"build", "optimised (NDEBUG)"},
 #else
-      {"build", "debug (assertions on)"},
+        {"build", "debug (assertions on)"},
 #endif
-      {"grpc", grpc_version_string()},
-      {"protobuf", google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION)},
-      {"zlib", zlibVersion()},
-      {"cpus", ::sysconf(_SC_NPROCESSORS_ONLN)}};
+        {"grpc", grpc_version_string()},
+        {"protobuf", google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION)},
+        {"zlib", zlibVersion()}, {
+      "cpus", ::sysconf(_SC_NPROCESSORS_ONLN)
+    }
+  };
   return j.dump(2) + "\n";
 }
 
@@ -299,7 +299,8 @@ int run_bundle(BundleArgs& args) {
   const std::string shared_name =
       args.shared_state.empty() ? options.strategy.shared_state : args.shared_state;
   if (shared_name.empty()) {
-    shared_json = R"({"configured":false,"note":"no E6DATA_STRATEGY_SHARED_STATE and no --shared-state"})";
+    shared_json =
+        R"({"configured":false,"note":"no E6DATA_STRATEGY_SHARED_STATE and no --shared-state"})";
   } else {
     const SharedStateLocation where = parse_shared_state_argument(shared_name);
     try {
@@ -333,11 +334,11 @@ int run_bundle(BundleArgs& args) {
   files.push_back({"shared-state.json", shared_json + "\n"});
   const std::string& log_output = options.logging.output;
   if (log_output.empty() || log_output == "stderr" || log_output == "stdout") {
-    files.push_back({"logs/README.txt",
-                     "No connector log file is configured (E6DATA_LOG_OUTPUT=" +
-                         (log_output.empty() ? std::string("stderr") : log_output) +
-                         "): set E6DATA_LOG_OUTPUT to a file in the applications to collect "
-                         "their logs here.\n"});
+    files.push_back(
+        {"logs/README.txt", "No connector log file is configured (E6DATA_LOG_OUTPUT=" +
+                                (log_output.empty() ? std::string("stderr") : log_output) +
+                                "): set E6DATA_LOG_OUTPUT to a file in the applications to collect "
+                                "their logs here.\n"});
   } else {
     std::string error;
     const std::string log = read_file(log_output, error);
@@ -354,16 +355,15 @@ int run_bundle(BundleArgs& args) {
   summary << "e6data-cli support bundle, " << utc_stamp(now, "%Y-%m-%dT%H:%M:%SZ") << '\n'
           << "e6data-cli / library " << E6DATA_VERSION_TEXT << ", gRPC " << grpc_version_string()
           << '\n'
-          << "endpoint: " << (options.host.empty() ? std::string("(none)")
-                                                   : strategy_endpoint(options))
+          << "endpoint: "
+          << (options.host.empty() ? std::string("(none)") : strategy_endpoint(options))
           << (options.secure ? " (TLS)" : "") << ", user "
           << (options.username.empty() ? std::string("(none)") : options.username) << '\n'
           << "connection test: "
           << (can_connect && args.count > 0
                   ? std::to_string(test.ok) + " of " + std::to_string(test.attempts) +
                         " attempts succeeded" +
-                        (test.last_deployment.empty() ? ""
-                                                      : ", deployment " + test.last_deployment)
+                        (test.last_deployment.empty() ? "" : ", deployment " + test.last_deployment)
                   : test.text.substr(0, test.text.size() - 1))
           << '\n'
           << "shared strategy file: " << shared_summary << '\n';
@@ -387,8 +387,8 @@ int run_bundle(BundleArgs& args) {
     std::cerr << "e6data-cli support-bundle: " << e.what() << '\n';
     return kExitFailure;
   }
-  std::cout << "wrote " << output << (args.directory ? " (a directory, " : " (")
-            << files.size() << " files; secrets removed)\n"
+  std::cout << "wrote " << output << (args.directory ? " (a directory, " : " (") << files.size()
+            << " files; secrets removed)\n"
             << redactor.scrub(summary.str());
   if (test.interrupted) return watcher.exit_code();
   return kExitOk;
@@ -417,7 +417,8 @@ void add_support_bundle_command(CLI::App& app, int& exit_code) {
                   "How much of the end of the connector's log file to include (default 1 MiB)")
       ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 30));
   add_connection_options(*cmd, args->connection);
-  cmd->footer(R"(One gzip-compressed tar archive (one file to attach; written under a temporary name and renamed,
+  cmd->footer(
+      R"(One gzip-compressed tar archive (one file to attach; written under a temporary name and renamed,
 so a half-written bundle never looks complete; mode 0600), holding a directory
 e6data-support-<UTC time>/ with README.txt (what each file is), summary.txt, platform.json,
 options.txt, environment.txt, warnings.txt, connection-test.txt, strategy.json,

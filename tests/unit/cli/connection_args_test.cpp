@@ -141,9 +141,9 @@ TEST(ConnectionArgs, AnEndpointNeedsNoCredentials) {
   std::vector<std::string> warnings;
   ConnectionArgs args;
   args.cluster_name = "Prod";
-  const auto env = EnvironmentReader::from_map(
-      {{"E6DATA_HOST", "h.example"}, {"E6DATA_PORT", "443"},
-       {"E6DATA_STRATEGY_SHARED_STATE", "workers"}});
+  const auto env = EnvironmentReader::from_map({{"E6DATA_HOST", "h.example"},
+                                                {"E6DATA_PORT", "443"},
+                                                {"E6DATA_STRATEGY_SHARED_STATE", "workers"}});
   const ConnectionOptions o = resolve_endpoint(args, env, warnings);
   EXPECT_EQ(o.host, "h.example");
   EXPECT_EQ(o.port, 443);
@@ -157,8 +157,9 @@ TEST(ConnectionArgs, AnEndpointNeedsNoCredentials) {
     EXPECT_NE(e.message.find("no host"), std::string::npos) << e.message;
   }
   try {
-    resolve_endpoint({}, EnvironmentReader::from_map({{"E6DATA_HOST", "h"},
-                                                      {"E6DATA_STRATEGY_SHARED_STATE", "a/b"}}),
+    resolve_endpoint({},
+                     EnvironmentReader::from_map(
+                         {{"E6DATA_HOST", "h"}, {"E6DATA_STRATEGY_SHARED_STATE", "a/b"}}),
                      warnings);
     ADD_FAILURE() << "a shared state name with '/'";
   } catch (const UsageFailure& e) {

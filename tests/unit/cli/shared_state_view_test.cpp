@@ -90,14 +90,16 @@ TEST(SharedStateView, JsonHasTheFileAndEverySlot) {
 TEST(SharedStateView, DescriptionsAndRefusals) {
   EXPECT_EQ(describe_slot(slot(1, "h:1/", "blue", "green", false)),
             "active blue, pending green (not answered yet), generation 7, checked 1.2 s ago");
-  EXPECT_EQ(describe_slot(slot(1, "h:1/", "")),
-            "active (none: the next call detects), pending (none), generation 7, checked 1.2 s ago");
+  EXPECT_EQ(
+      describe_slot(slot(1, "h:1/", "")),
+      "active (none: the next call detects), pending (none), generation 7, checked 1.2 s ago");
   const std::vector<SharedStrategySlot> slots{slot(1, "a:1/", "blue"), slot(2, "b:1/", "green")};
   ASSERT_NE(find_slot(slots, "b:1/"), nullptr);
   EXPECT_EQ(find_slot(slots, "b:1/")->active, "green");
   EXPECT_EQ(find_slot(slots, "c:1/"), nullptr);
-  EXPECT_EQ(refusal_text(SharedStateError(SharedStateError::Reason::kUnsafeMode, "/p", "/p is bad")),
-            "refused (unsafe mode): /p is bad");
+  EXPECT_EQ(
+      refusal_text(SharedStateError(SharedStateError::Reason::kUnsafeMode, "/p", "/p is bad")),
+      "refused (unsafe mode): /p is bad");
   EXPECT_EQ(refusal_text(SharedStateError(SharedStateError::Reason::kMissing, "/p", "/p is gone")),
             "/p is gone");
 }

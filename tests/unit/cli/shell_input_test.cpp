@@ -113,8 +113,10 @@ TEST(ShellInput, TheHistoryIsInHome) {
 }
 
 TEST(ShellInput, TableNames) {
-  EXPECT_EQ(split_table_name("main.items", "x"), (std::pair<std::string, std::string>{"main", "items"}));
-  EXPECT_EQ(split_table_name("items", "main"), (std::pair<std::string, std::string>{"main", "items"}));
+  EXPECT_EQ(split_table_name("main.items", "x"),
+            (std::pair<std::string, std::string>{"main", "items"}));
+  EXPECT_EQ(split_table_name("items", "main"),
+            (std::pair<std::string, std::string>{"main", "items"}));
   EXPECT_EQ(split_table_name("items", ""), (std::pair<std::string, std::string>{"", "items"}));
 }
 

@@ -35,7 +35,7 @@ TEST(SupportBundle, EveryEncodingOfTheSecretIsRedacted) {
       kToken,
       "s3cr3t%2FTok3n%2B%3D%26%25~%22x%5Cy",  // URL-encoded
       "s3cr3t%2fTok3n%2b%3d%26%25~%22x%5cy",  // lower-case hex digits
-      "733363723374",                          // hex, the token's first bytes...
+      "733363723374",                         // hex, the token's first bytes...
   };
   for (const auto& leak : leaks) {
     EXPECT_EQ(r.scrub("a " + leak + " b").find("s3cr3t"), std::string::npos) << leak;

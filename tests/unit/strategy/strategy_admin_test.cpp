@@ -3,6 +3,8 @@
 // a pending switch, in this process and in a shared file. Files live in a fresh directory under
 // /tmp, except one test of the public defaults, which uses a uniquely named file in /dev/shm and
 // removes it. The tests run as root (chown to another uid needs it) or skip those cases.
+#include "strategy/strategy_admin.hpp"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -25,7 +27,6 @@
 #include "strategy/endpoint_registry.hpp"
 #include "strategy/endpoint_state.hpp"
 #include "strategy/shared_strategy_file.hpp"
-#include "strategy/strategy_admin.hpp"
 
 namespace e6data::strategy {
 namespace {
