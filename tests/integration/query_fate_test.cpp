@@ -406,6 +406,7 @@ TEST_F(QueryFateTest, ABackslashInACatalogLessStringParameterNeedsADeclaredDiale
 //   "SELECT stalled"   10 rows, then a fetch that answers only when the client cancels it
 //   "SELECT late-break" 40 rows in three responses, then UNAVAILABLE
 //   "SELECT big"       8 responses of one chunk of 1,000 rows (9,000 bytes decoded each)
+//   "SELECT midswitch" 30 rows in three responses; the second, from blue, announces green
 class V2Backend final : public QueryEngineService::Service {
  public:
   static constexpr int kZeroBytes = -1;
@@ -510,6 +511,10 @@ class V2Backend final : public QueryEngineService::Service {
       next += rows;
     }
     res->set_endofstream(step.end);
+    if (sql == "SELECT midswitch") {
+      if (strategy_of(ctx) != "blue") ++fetches_off_blue_;
+      if (n == 1) res->set_new_strategy("green");
+    }
     return grpc::Status::OK;
   }
   grpc::Status clear(grpc::ServerContext*, const ClearRequest*, ClearResponse*) override {
@@ -523,6 +528,7 @@ class V2Backend final : public QueryEngineService::Service {
 
   int round_trips() const { return round_trips_.load(); }
   int v1_fetches() const { return v1_fetches_.load(); }
+  int fetches_off_blue() const { return fetches_off_blue_.load(); }
   int v2_fetches() {
     std::lock_guard lock(fetch_mutex_);
     return v2_fetches_;
@@ -558,6 +564,7 @@ class V2Backend final : public QueryEngineService::Service {
     if (sql == "SELECT late-break") {
       return {{{10, 10}}, {{10}}, {{10}}, {{}, false, grpc::StatusCode::UNAVAILABLE}};
     }
+    if (sql == "SELECT midswitch") return {{{10}}, {{10}}, {{10}, true}};
     if (sql == "SELECT big") {
       std::vector<Step> steps(8, Step{{1000}});
       steps.back().end = true;
@@ -602,6 +609,7 @@ class V2Backend final : public QueryEngineService::Service {
   std::atomic<bool> green_accepts_{false};
   std::atomic<int> round_trips_{0};
   std::atomic<int> v1_fetches_{0};
+  std::atomic<int> fetches_off_blue_{0};
   std::mutex fetch_mutex_;  // guards the two counts below; fetch_seen_ signals their changes
   std::condition_variable fetch_seen_;
   int v2_fetches_ = 0;
@@ -988,6 +996,21 @@ TEST_F(DownloadAheadTest, ClearAndDestructionStopTheFetchInFlightPromptly) {
   EXPECT_LT(Clock::now() - started, 2s);
   EXPECT_TRUE(backend_->wait_for_cancelled_fetches(2, 2s));
   EXPECT_EQ(backend_->v2_fetches(), 4);
+}
+
+// A switch announced by a response fetched in the background: the query's later fetches still go
+// to its own deployment (green refuses every call here), and it finishes there, whole.
+TEST_F(DownloadAheadTest, ASwitchAnnouncedMidStreamFinishesOnTheQuerysDeployment) {
+  Connection connection(ahead(2));
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT midswitch");
+  ASSERT_EQ(connection.strategy().pending, "") << "announced mid-stream, not before";
+  EXPECT_EQ(read_in_order(cursor), 30);
+  EXPECT_EQ(connection.strategy().pending, "green");
+  EXPECT_EQ(backend_->v2_fetches(), 3);
+  EXPECT_EQ(backend_->fetches_off_blue(), 0) << "every fetch on the query's deployment";
+  EXPECT_EQ(backend_->executes("SELECT midswitch"), 1);
+  EXPECT_EQ(connection.strategy().counters.lost_queries, 0U);
 }
 
 // V1 responses are fetched ahead the same way (one batch each).
