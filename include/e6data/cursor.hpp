@@ -181,6 +181,10 @@ class Cursor {
   /// \brief The server's id of the current query (empty when none): for logs and support.
   /// \throws UsageError on a moved-from cursor
   [[nodiscard]] const std::string& query_id() const;
+  /// \brief The deployment ("blue" or "green") the current query runs on; empty when there is
+  /// no query. For inspectors (e6data's query-to-strategy map).
+  /// \throws UsageError on a moved-from cursor
+  [[nodiscard]] std::string deployment() const;
 
  private:
   friend class Connection;

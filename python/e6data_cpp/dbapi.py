@@ -230,6 +230,7 @@ class Cursor:
         self._rowcount = self._core.rowcount()
         self._rownumber = 0
         self.query_id = self._core.query_id()
+        self.strategy = self._core.deployment() or None
         return self.query_id
 
     def executemany(self, operation, seq_of_parameters, *, timeout=None):

@@ -154,6 +154,7 @@ PYBIND11_MODULE(_core, m) {
       .def("cancel", &PyCursor::cancel, py::arg("timeout") = py::none())
       .def("clear", &PyCursor::clear, py::arg("timeout") = py::none())
       .def("query_id", &PyCursor::query_id)
+      .def("deployment", &PyCursor::deployment)
       .def("close", &PyCursor::close)
       .def_property_readonly("closed", &PyCursor::closed);
 

@@ -267,6 +267,10 @@ std::string PyCursor::query_id() {
   return cursor_ ? cursor_->query_id() : std::string();
 }
 
+std::string PyCursor::deployment() {
+  return cursor_ ? cursor_->deployment() : std::string();
+}
+
 void PyCursor::close() {
   if (closed_) return;
   Call call(*this, "close", std::nullopt);

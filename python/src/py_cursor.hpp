@@ -48,6 +48,8 @@ class PyCursor {
   void cancel(std::optional<double> timeout);
   void clear(std::optional<double> timeout);
   std::string query_id();
+  // The deployment the query runs on ("blue", "green"), "" without one.
+  std::string deployment();
   void close();
   bool closed() const { return closed_.load(); }
 

@@ -169,6 +169,11 @@ const std::string& Cursor::query_id() const {
   return q_->query_id();
 }
 
+std::string Cursor::deployment() const {
+  if (!q_) throw UsageError("Cursor::deployment on a moved-from cursor");
+  return q_->query_id().empty() ? std::string() : std::string(q_->deployment());
+}
+
 std::optional<Batch> Cursor::next_batch(const QueryOptions& options) {
   auto& q = usable("next_batch");
   return timed(metrics::Operation::kFetch, q, [&] { return q.next_batch(options); });

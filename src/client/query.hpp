@@ -88,6 +88,10 @@ class Query {
   const std::vector<ColumnInfo>& columns() const noexcept { return columns_; }
   std::int64_t row_count() const noexcept { return row_count_; }
   const std::string& query_id() const noexcept { return query_id_; }
+  // The deployment the query is bound to ("blue", "green"), or "" without a query.
+  std::string_view deployment() const noexcept {
+    return binding_ ? strategy::to_string(binding_->deployment()) : std::string_view{};
+  }
 
  private:
   // What the connector knows of the statement's outcome.

@@ -125,6 +125,8 @@ print(f"After clear: {_get_active_strategy()}")
     assert lines[0] in ("Active strategy: blue", "Active strategy: green"), lines
     assert lines[1] == "Pending strategy: None"
     assert lines[2].startswith("Last check: ") and lines[2] != "Last check: None"
+    assert lines[3] == "Queries: 1", "the live query and its deployment"
+    assert cur.strategy in ("blue", "green")
     assert lines[4] == "After clear: None"
     cur.execute("SELECT 1")  # detection runs again
     assert cur.fetchone() == (1,)
