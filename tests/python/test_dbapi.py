@@ -283,3 +283,15 @@ def test_type_stubs_cover_the_public_names():
             names.update(a.asname or a.name for a in node.names)
     missing = [name for name in db.__all__ if name not in names]
     assert missing == []
+
+
+def test_metrics_text_counts_the_packages_calls(conn):
+    cur = conn.cursor()
+    cur.execute("SELECT 1")
+    cur.fetchall()
+    text = db.metrics_text()
+    execute = [line for line in text.splitlines()
+               if line.startswith("db_client_operation_duration_seconds_count")
+               and 'db_operation_name="execute"' in line and "error_type" not in line]
+    assert execute and int(float(execute[0].rsplit(" ", 1)[1])) >= 1, text[:2000]
+    assert "# TYPE db_client_operation_duration_seconds histogram" in text
