@@ -2,7 +2,7 @@
 """e6data-cli's operator commands, run as an operator runs them, against a real e6data-devserver on
 loopback (its own process group, always stopped):
 
-- inspect --shared-state: the shared strategy file that applications on this host use
+- inspect --shared-state and monitor --shared-state: the shared strategy file that applications on this host use
   (E6DATA_STRATEGY_SHARED_STATE), read without joining it; every endpoint slot; a file not safe
   to trust (world-writable, another user's) refused, saying why;
 - strategy clear / apply-pending on that file: --yes needed off a terminal, the slot changes for
@@ -20,10 +20,13 @@ Usage: cli_operator_test.py E6DATA_CLI E6DATA_DEVSERVER
 import base64
 import json
 import os
+import signal
 import struct
+import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -141,7 +144,15 @@ def shared_state_tests(cli, server, shm):
     out = run(cli, ["strategy", "apply-pending", "--yes", "--shared-state", shm], env)
     check(out.returncode == 1 and "no switch is pending" in out.stdout,
           f"apply-pending with nothing pending: exit 1: {out.returncode} {out.stdout}")
+    out = run(cli, ["monitor", "--shared-state", f"{shm}-absent"], env)
+    check(out.returncode == 1 and "does not exist" in out.stderr,
+          f"monitor --shared-state of a missing file: exit 1: {out.stderr}")
+    monitor = subprocess.Popen([cli, "monitor", "--shared-state", shm, "--jsonl", "--interval",
+                                "0.05"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, stdin=subprocess.DEVNULL)
+    time.sleep(0.5)
     write_word(shm, slot["slot"], active=1, pending=2)  # a switch to green announced
+    time.sleep(0.3)
     slot = slots_of(cli, env, shm)[1]["slots"][0]
     check(slot["pending"] == "green" and not slot["pending_confirmed"],
           f"inspect shows the pending switch: {slot}")
@@ -156,6 +167,26 @@ def shared_state_tests(cli, server, shm):
     # whatever the header names; the router of a blue-green cluster is what refuses with 456).
     out = run(cli, ["query", "-c", "select 3"], shared)
     check(out.returncode == 0 and out.stdout == "3\n3\n", f"queries still run: {out.stderr}")
+    time.sleep(0.3)
+    monitor.send_signal(signal.SIGINT)
+    try:
+        monitor_out, monitor_err = monitor.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        monitor.kill()
+        monitor_out, monitor_err = monitor.communicate()
+    t.outputs.extend([monitor_out, monitor_err])
+    try:
+        events = [json.loads(line) for line in monitor_out.splitlines()]
+    except ValueError:
+        events = []
+    kinds = [e.get("event") for e in events]
+    check(kinds[:3] == ["start", "switch-announced", "switch-completed"]
+          and events[0]["endpoint"] == endpoint and events[1]["pending"] == "green"
+          and events[2]["active"] == "green" and events[-1].get("summary")
+          and events[-1].get("switches") == 1 and len(events[-1].get("switch_seconds")) == 1
+          and monitor.returncode == 130,
+          f"monitor --shared-state sees the switch announced and applied, and sums it up: "
+          f"{monitor.returncode} {monitor_out} {monitor_err}")
     out = run(cli, ["strategy", "clear", "--yes", "--host", "127.0.0.1", "--port", "1",
                     "--shared-state", shm], env)
     check(out.returncode == 0 and "no slot for 127.0.0.1:1/" in out.stdout,
