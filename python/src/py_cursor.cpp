@@ -91,6 +91,8 @@ PyCursor::~PyCursor() {
 }
 
 void PyCursor::forget_result() {
+  carry_ = py::list();
+  numpy_partial_.reset();
   batch_.reset();
   next_row_ = 0;
   exhausted_ = true;
@@ -133,8 +135,36 @@ bool PyCursor::ensure_rows(Call& call) {
   }
 }
 
+// Rows a failed fetch had already taken from the result are kept (carry_) and handed out first
+// by the next fetch, and a failed fetchnumpy() keeps its arrays so far for the next one: a
+// failure (a timeout between batches, Ctrl-C, a value Python cannot hold) never drops rows.
+void PyCursor::keep_on_failure(const py::list& taken) {
+  if (py::len(taken) == 0) return;
+  carry_ = taken;  // `taken` began with whatever was carried before
+}
+
+py::list PyCursor::take_carried(std::int64_t most) {
+  const auto carried = static_cast<std::int64_t>(py::len(carry_));
+  if (carried == 0) return py::list();
+  if (most < 0 || most >= carried) return std::exchange(carry_, py::list());
+  py::list head = carry_[py::slice(0, most, 1)];
+  carry_ = carry_[py::slice(most, carried, 1)];
+  return head;
+}
+
+void PyCursor::require_no_partial_numpy(const char* operation) const {
+  if (numpy_partial_) {
+    throw e6data::UsageError(std::string(operation) +
+                             ": a fetchnumpy() that failed holds the rows it had read; call "
+                             "fetchnumpy() again to get them with the rest");
+  }
+}
+
 py::object PyCursor::fetchone(std::optional<double> timeout) {
   Call call(*this, "fetchone", timeout);
+  require_no_partial_numpy("fetchone");
+  py::list carried = take_carried(1);
+  if (py::len(carried) == 1) return carried[0];
   if (!ensure_rows(call)) return py::none();
   py::list rows = rows_to_python(*batch_, next_row_, next_row_ + 1, names_);
   ++next_row_;
@@ -144,39 +174,50 @@ py::object PyCursor::fetchone(std::optional<double> timeout) {
 py::list PyCursor::fetchmany(std::int64_t size, std::optional<double> timeout) {
   Call call(*this, "fetchmany", timeout);
   if (size < 0) throw e6data::UsageError("fetchmany: size must not be negative");
-  py::list out;
-  std::int64_t taken = 0;
-  while (taken < size && ensure_rows(call)) {
-    const std::int64_t n = std::min(size - taken, batch_->num_rows() - next_row_);
-    py::list rows = rows_to_python(*batch_, next_row_, next_row_ + n, names_);
-    next_row_ += n;
-    taken += n;
-    if (py::len(out) == 0) {
-      out = std::move(rows);
-    } else {
+  require_no_partial_numpy("fetchmany");
+  py::list out = take_carried(size);
+  try {
+    auto taken = static_cast<std::int64_t>(py::len(out));
+    while (taken < size && ensure_rows(call)) {
+      const std::int64_t n = std::min(size - taken, batch_->num_rows() - next_row_);
+      py::list rows = rows_to_python(*batch_, next_row_, next_row_ + n, names_);
+      next_row_ += n;
+      taken += n;
       out.attr("extend")(rows);
     }
+  } catch (...) {
+    keep_on_failure(out);
+    throw;
   }
   return out;
 }
 
 py::list PyCursor::fetchall(std::optional<double> timeout) {
   Call call(*this, "fetchall", timeout);
-  py::list out;
-  while (ensure_rows(call)) {
-    py::list rows = rows_to_python(*batch_, next_row_, batch_->num_rows(), names_);
-    next_row_ = batch_->num_rows();
-    if (py::len(out) == 0) {
-      out = std::move(rows);
-    } else {
-      out.attr("extend")(rows);
+  require_no_partial_numpy("fetchall");
+  py::list out = take_carried(-1);
+  try {
+    while (ensure_rows(call)) {
+      py::list rows = rows_to_python(*batch_, next_row_, batch_->num_rows(), names_);
+      next_row_ = batch_->num_rows();
+      if (py::len(out) == 0) {
+        out = std::move(rows);
+      } else {
+        out.attr("extend")(rows);
+      }
     }
+  } catch (...) {
+    keep_on_failure(out);
+    throw;
   }
   return out;
 }
 
 py::object PyCursor::fetch_batch(std::optional<double> timeout) {
   Call call(*this, "fetch_batch", timeout);
+  require_no_partial_numpy("fetch_batch");
+  py::list carried = take_carried(-1);
+  if (py::len(carried) > 0) return carried;
   if (!ensure_rows(call)) return py::none();
   py::list rows = rows_to_python(*batch_, next_row_, batch_->num_rows(), names_);
   next_row_ = batch_->num_rows();
@@ -185,14 +226,24 @@ py::object PyCursor::fetch_batch(std::optional<double> timeout) {
 
 py::dict PyCursor::fetchnumpy(std::optional<double> timeout) {
   Call call(*this, "fetchnumpy", timeout);
-  NumpyColumns columns(executed_ ? cursor_->description() : std::vector<e6data::ColumnInfo>{},
-                       executed_ ? cursor_->rowcount() : 0);
+  if (py::len(carry_) > 0) {
+    throw e6data::UsageError("fetchnumpy: " + std::to_string(py::len(carry_)) +
+                             " rows of a failed fetch are waiting; read them with fetchall() or "
+                             "fetchmany() first");
+  }
+  if (!numpy_partial_) {
+    numpy_partial_ = std::make_unique<NumpyColumns>(
+        executed_ ? cursor_->description() : std::vector<e6data::ColumnInfo>{},
+        executed_ ? cursor_->rowcount() : 0);
+  }
+  // On a failure the columns so far stay in numpy_partial_ for the next fetchnumpy().
   while (ensure_rows(call)) {
-    columns.append(*batch_, next_row_);
+    numpy_partial_->append(*batch_, next_row_);
     next_row_ = batch_->num_rows();
     batch_.reset();  // memory: one batch at a time plus the arrays
   }
-  return columns.finish();
+  std::unique_ptr<NumpyColumns> columns = std::move(numpy_partial_);
+  return columns->finish();
 }
 
 py::list PyCursor::description() {

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "e6data/cursor.hpp"
@@ -18,6 +19,7 @@
 namespace e6py {
 
 class ConnectionSlot;
+class NumpyColumns;
 
 class PyCursor {
  public:
@@ -58,6 +60,10 @@ class PyCursor {
   friend class Call;
   // Makes sure rows are available in batch_; false at the end of the result.
   bool ensure_rows(Call& call);
+  void keep_on_failure(const pybind11::list& taken);
+  // Up to `most` carried rows (all when negative), removed from carry_.
+  pybind11::list take_carried(std::int64_t most);
+  void require_no_partial_numpy(const char* operation) const;
   void forget_result();
 
   std::shared_ptr<ConnectionSlot> slot_;
@@ -69,6 +75,9 @@ class PyCursor {
 
   std::optional<e6data::Batch> batch_;
   std::int64_t next_row_ = 0;
+  // What a failed fetch had already taken from the result (see keep_on_failure()).
+  pybind11::list carry_;
+  std::unique_ptr<NumpyColumns> numpy_partial_;
   bool exhausted_ = true;
   // Read by cancel() from another thread: atomic.
   std::atomic<bool> executed_{false};

@@ -35,6 +35,10 @@ def make_database(path):
         CREATE TABLE notes(id BIGINT, body TEXT);
         CREATE TABLE numbers(n BIGINT, half DOUBLE, label TEXT);
     """)
+    conn.execute("CREATE TABLE dates(n BIGINT, d DATE)")
+    day = 86400 * 10**6
+    conn.executemany("INSERT INTO dates VALUES (?, ?)",
+                     [(n, 253402300800000000 if n == 1500 else n * day) for n in range(2000)])
     conn.executemany("INSERT INTO numbers VALUES (?, ?, ?)",
                      [(i, i / 2, f"row {i}" if i % 7 else None) for i in range(20000)])
     conn.commit()

@@ -117,3 +117,20 @@ def test_decimal_edges(conn):
         cur.fetchall()  # parameters as typed DECIMAL values are accepted
     with pytest.raises(db.ProgrammingError, match="NaN or infinity"):
         cur.execute("SELECT %s", (decimal.Decimal("NaN"),))
+
+
+def test_a_value_python_cannot_hold_loses_no_row_before_it(conn):
+    # Batches of 1,000 rows; row 1500 holds 10000-01-01. fetchall() fails in the second batch: the
+    # 1,000 rows it had already converted are kept and handed out by the next fetch, then the
+    # rows up to the bad one, then the error again (never a skipped or wrong row).
+    cur = conn.cursor()
+    cur.execute("SELECT n, d FROM dates ORDER BY n")
+    with pytest.raises(db.DataError):
+        cur.fetchall()
+    first = cur.fetchmany(1000)
+    assert [r[0] for r in first] == list(range(1000))
+    assert first[5][1] == datetime.date(1970, 1, 6)
+    more = [cur.fetchone() for _ in range(500)]
+    assert [r[0] for r in more] == list(range(1000, 1500))
+    with pytest.raises(db.DataError):
+        cur.fetchone()
