@@ -68,18 +68,20 @@ void register_error_translation(py::module_& m) {
         for (auto item : classes) error_classes()[item.first] = item.second;
       },
       "Used by e6data_cpp at import: the exception class of each error kind.");
-  py::register_exception_translator([](std::exception_ptr pointer) {
-    if (!pointer) return;
-    try {
-      std::rethrow_exception(pointer);
-    } catch (const e6data::Error& error) {
-      set_library_error(error);
-    } catch (const ValueRangeError& error) {
-      PyErr_SetString(class_named("DataError").ptr(), error.what());
-    } catch (const UnsupportedParameter& error) {
-      PyErr_SetString(class_named("NotSupportedError").ptr(), error.what());
-    }
-  });
+  // pybind11 takes a plain function of std::exception_ptr by value.
+  py::register_exception_translator(
+      [](std::exception_ptr pointer) {  // NOLINT(performance-unnecessary-value-param)
+        if (!pointer) return;
+        try {
+          std::rethrow_exception(pointer);
+        } catch (const e6data::Error& error) {
+          set_library_error(error);
+        } catch (const ValueRangeError& error) {
+          PyErr_SetString(class_named("DataError").ptr(), error.what());
+        } catch (const UnsupportedParameter& error) {
+          PyErr_SetString(class_named("NotSupportedError").ptr(), error.what());
+        }
+      });
 }
 
 }  // namespace e6py

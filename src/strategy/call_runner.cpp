@@ -259,11 +259,13 @@ bool CallRunner::recover_503(const Route& route, Repeat repeat, int attempt, Tim
     return repeat == Repeat::kSafe && back_off(attempt, deadline);
   }
   // The resume wait is bounded by the call's deadline and by the auto-resume timeout.
-  const TimePoint resume_deadline =
-      std::min(deadline, state_->clock().now() + settings_.auto_resume_timeout);
+  // `asked` also starts the resume's duration: one clock read fewer on the leader's way to the
+  // resume (the single-flight tests count a caller's reads to know it is waiting).
+  const TimePoint asked = state_->clock().now();
+  const TimePoint resume_deadline = std::min(deadline, asked + settings_.auto_resume_timeout);
   const auto outcome = state_->resume().run(
       [&] {
-        const TimePoint started = state_->clock().now();
+        const TimePoint started = asked;
         const bool resumed = hooks_.resume_cluster(resume_deadline);
         if (resumed) {
           state_->counters().resumes.fetch_add(1);
