@@ -259,9 +259,23 @@ def run_tests(cli, server, scratch):
           f"a wrong token is an authentication error: {out.stderr}")
     out = run(cli, ["--version"], env)
     check(out.returncode == 0 and out.stdout.startswith("e6data-cli "), f"--version: {out.stdout}")
-    for sub in ["query", "test-connection", "inspect", "monitor", "decode"]:
+    for sub in ["query", "test-connection", "inspect", "monitor", "metrics", "decode"]:
         out = run(cli, [sub, "--help"], env)
         check(out.returncode == 0 and "Examples:" in out.stdout, f"{sub} --help has examples")
+
+    # --- metrics: the library's Prometheus text after a connection and a query ---
+    out = run(cli, ["metrics", "--query", "select * from items"], env)
+    execute = re.search(r'^db_client_operation_duration_seconds_count\{[^}]*'
+                        r'db_operation_name="execute"[^}]*\} (\d+)$', out.stdout, re.M)
+    check(out.returncode == 0 and execute is not None and int(execute.group(1)) == 1
+          and "# TYPE db_client_operation_duration_seconds histogram" in out.stdout
+          and re.search(r'^e6data_\w+', out.stdout, re.M),
+          f"metrics counts the one execute: {out.returncode} {out.stdout[:1500]} {out.stderr}")
+    out = run(cli, ["metrics", "--query", "select * from no_such_table"], env)
+    check(out.returncode == 1 and "query error" in out.stderr
+          and re.search(r'db_operation_name="execute"[^}]*error_type="query"', out.stdout),
+          f"a failed query is counted with its error type, exit 1: {out.returncode} "
+          f"{out.stdout[:1500]} {out.stderr}")
 
     # --- test-connection ---
     out = run(cli, ["test-connection", "--count", "3", "--interval", "0", "--query", "select 1"],

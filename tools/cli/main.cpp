@@ -8,6 +8,7 @@
 #include "e6data/errors.hpp"
 #include "exit_codes.hpp"
 #include "inspect_command.hpp"
+#include "metrics_command.hpp"
 #include "monitor_command.hpp"
 #include "query_command.hpp"
 #include "shell_command.hpp"
@@ -36,6 +37,7 @@ Examples:
   e6data-cli strategy clear --shared-state workers --yes
   e6data-cli cluster resume --wait
   e6data-cli support-bundle
+  e6data-cli metrics --query "select 1"
   e6data-cli decode batch.bin
 Run "e6data-cli SUBCOMMAND --help" for each subcommand's options and examples.)";
 
@@ -55,6 +57,7 @@ int main(int argc, char** argv) {
   e6data::cli::add_strategy_command(app, exit_code);
   e6data::cli::add_cluster_command(app, exit_code);
   e6data::cli::add_support_bundle_command(app, exit_code);
+  e6data::cli::add_metrics_command(app, exit_code);
   e6data::cli::add_decode_command(app, exit_code);
   auto command_name = [&app] {
     std::string name = "e6data-cli";
@@ -76,7 +79,7 @@ int main(int argc, char** argv) {
     if (!known) {
       std::cerr << "e6data-cli: unknown subcommand '" << first
                 << "' (query, shell, test-connection, inspect, monitor, strategy, cluster, "
-                   "support-bundle, decode; see e6data-cli --help)\n";
+                   "support-bundle, metrics, decode; see e6data-cli --help)\n";
       return e6data::cli::kExitUsage;
     }
   }
