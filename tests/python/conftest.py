@@ -52,6 +52,13 @@ def child_env():
             if k not in ("LD_PRELOAD", "ASAN_OPTIONS") and not k.startswith("E6DATA_")}
 
 
+def die_with_parent():
+    """In the child before exec: SIGTERM when the test process dies, even if it crashes or is
+    killed (its fixtures' teardown then never runs). Linux prctl(PR_SET_PDEATHSIG)."""
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
 class ServerProcess:
     def __init__(self, binary, scratch, db, users, extra=()):
         self.port_file = os.path.join(scratch, "port")
@@ -59,7 +66,8 @@ class ServerProcess:
         self.proc = subprocess.Popen(
             [binary, "--port", "0", "--port-file", self.port_file, "--db", db, "--users", users,
              "--catalog", CATALOG, "--batch-rows", "1000", *extra],
-            stdout=subprocess.DEVNULL, stderr=self.log, start_new_session=True, env=child_env())
+            stdout=subprocess.DEVNULL, stderr=self.log, start_new_session=True, env=child_env(),
+            preexec_fn=die_with_parent)
         deadline = time.monotonic() + 60
         self.port = None
         while time.monotonic() < deadline and self.proc.poll() is None:
