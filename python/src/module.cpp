@@ -33,15 +33,7 @@ std::string_view bytes_view(const py::bytes& payload) {
 }
 
 py::object int128_object(e6data::int128 value) {
-  const bool negative = value < 0;
-  __extension__ using uint128 = unsigned __int128;
-  uint128 magnitude = negative ? uint128(0) - static_cast<uint128>(value) : uint128(value);
-  std::string digits;
-  do {
-    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(magnitude % 10)));
-    magnitude /= 10;
-  } while (magnitude != 0);
-  return py::int_(py::str((negative ? "-" : "") + digits));
+  return py::int_(py::str(int128_text(value)));
 }
 
 // A cell without conversion to Python's types: temporal values as epoch microseconds (with zone

@@ -115,6 +115,13 @@ DecimalCacheEntry& decimal_cache_slot(const e6data::Decimal128& value) {
   return (*cache)[(h >> 32) % kSlots];
 }
 
+py::object steal(PyObject* object) {
+  if (object == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::object>(object);
+}
+
+}  // namespace
+
 std::string int128_text(e6data::int128 value) {
   const bool negative = value < 0;
   // Work on the magnitude as unsigned: -INT128_MIN does not fit the signed type.
@@ -127,13 +134,6 @@ std::string int128_text(e6data::int128 value) {
   } while (magnitude != 0);
   return negative ? "-" + digits : digits;
 }
-
-py::object steal(PyObject* object) {
-  if (object == nullptr) throw py::error_already_set();
-  return py::reinterpret_steal<py::object>(object);
-}
-
-}  // namespace
 
 void init_python_values() {
   PyDateTime_IMPORT;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "e6data/batch.hpp"
+#include "e6data/values.hpp"
 
 namespace e6py {
 
@@ -24,6 +25,9 @@ pybind11::object cell_object(const e6data::ColumnView& column, std::int64_t row,
 // \throws ValueRangeError as cell_object()
 pybind11::list rows_to_python(const e6data::Batch& batch, std::int64_t begin, std::int64_t end,
                               const std::vector<std::string>& names);
+
+// The decimal digits of a 128-bit integer (a DECIMAL's unscaled value), with '-' when negative.
+std::string int128_text(e6data::int128 value);
 
 // Floor division for microsecond arithmetic on instants before 1970.
 constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) {
