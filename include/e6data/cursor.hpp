@@ -164,6 +164,85 @@ class Cursor {
   /// \brief The remaining rows as a range (input iterators that call fetchone()).
   RowRange rows() { return RowRange(this); }
 
+  /// \brief Reads the remaining batches one by one: `for (const Batch& batch : cursor.batches())`.
+  ///
+  /// Each step of the iterator is one next_batch() with the range's QueryOptions; batches
+  /// without rows are passed over, so every batch it yields has at least one row and an empty
+  /// result yields none.
+  /// \warning The iterators hold a pointer to the Cursor: it must outlive them and not move
+  /// while they are in use.
+  class BatchRange {
+   public:
+    /// \brief An input iterator over the remaining batches; equal to end() once exhausted.
+    class iterator {
+     public:
+      using iterator_category = std::input_iterator_tag;
+      using value_type = Batch;
+      using difference_type = std::ptrdiff_t;
+      using pointer = const Batch*;
+      using reference = const Batch&;
+      iterator() = default;
+      /// \brief Reads the first batch. \throws as Cursor::next_batch()
+      iterator(Cursor* cursor, QueryOptions options)
+          : cursor_(cursor), options_(std::move(options)) {
+        ++*this;
+      }
+      /// \brief The current batch (cheap to copy: copies share its storage).
+      const Batch& operator*() const { return *batch_; }
+      const Batch* operator->() const { return &*batch_; }
+      /// \brief Reads the next batch. \throws as Cursor::next_batch(); the iterator is then
+      /// unchanged (still at the batch before), and the cursor's rules after a failed fetch hold
+      iterator& operator++() {
+        std::optional<Batch> next;
+        do {
+          next = cursor_->next_batch(options_);
+        } while (next && next->num_rows() == 0);
+        batch_ = std::move(next);
+        if (!batch_) cursor_ = nullptr;
+        return *this;
+      }
+      friend bool operator==(const iterator& a, const iterator& b) {
+        return a.cursor_ == b.cursor_;
+      }
+
+     private:
+      Cursor* cursor_ = nullptr;
+      QueryOptions options_;
+      std::optional<Batch> batch_;
+    };
+    BatchRange(Cursor* cursor, QueryOptions options)
+        : cursor_(cursor), options_(std::move(options)) {}
+    /// \brief Reads the first batch. \throws as Cursor::next_batch()
+    iterator begin() { return iterator(cursor_, options_); }
+    iterator end() { return iterator(); }
+
+   private:
+    Cursor* cursor_;
+    QueryOptions options_;
+  };
+  /// \brief The remaining batches of the result as a range: the fast path for bulk reads.
+  ///
+  /// `for (const e6data::Batch& batch : cursor.batches()) { ... }` reads the whole result batch by
+  /// batch. Columns are zero-copy (ColumnView::values<T>() spans over the decoded storage), and
+  /// with download-ahead on (ConnectionOptions::download_ahead, e.g. 2) the next responses are
+  /// fetched and decoded in the background while the loop body works on the current batch, within
+  /// download_ahead_bytes of memory. Prefer it to fetchall() or rows() for large results: no
+  /// per-row objects, no copy of the values.
+  ///
+  /// Each step calls next_batch(options), so its errors and rules are next_batch()'s: a failed
+  /// fetch throws its typed error from the iterator's increment (or from begin() for the first
+  /// batch), and later fetches then throw QueryError kResultPositionUnknown where rows may have
+  /// been consumed. Every batch has at least one row; an empty result yields none. A Batch the
+  /// loop keeps (a copy) stays valid after the loop and after the cursor moves on.
+  /// \param options each fetch's deadline (default: grpc.prepare_timeout) and cancellation; a
+  /// cancelled token ends the loop with CancelledError once the batches already at hand are read
+  /// \return an input range; begin() reads the first batch
+  /// \throws UsageError on a moved-from cursor, a closed connection, or when rows of a batch begun
+  /// by fetchone()/fetchmany() are still unread (the range would hand over later rows first)
+  /// \warning The range and its iterators refer to this Cursor: it must outlive them, and stay in
+  /// place (not moved) while they are used. One thread at a time, as the Cursor.
+  [[nodiscard]] BatchRange batches(const QueryOptions& options = {});
+
   /// \brief The server's status of the query. \param options default deadline: call_timeout
   /// \throws the typed errors; UsageError without a query
   [[nodiscard]] QueryStatus status(const QueryOptions& options = {});

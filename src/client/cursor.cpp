@@ -179,6 +179,18 @@ std::optional<Batch> Cursor::next_batch(const QueryOptions& options) {
   return timed(metrics::Operation::kFetch, q, [&] { return q.next_batch(options); });
 }
 
+Cursor::BatchRange Cursor::batches(const QueryOptions& options) {
+  (void)usable("batches");
+  if (current_ && next_row_ < current_->num_rows()) {
+    // next_batch() would hand over the batches after this one while its rows wait in the cursor
+    // for the next fetchone(): the rows would come out of order.
+    throw UsageError("Cursor::batches: " + std::to_string(current_->num_rows() - next_row_) +
+                     " row(s) of the batch begun by fetchone()/fetchmany() are still unread; read "
+                     "them first (fetchall()), or run the statement again");
+  }
+  return {this, options};
+}
+
 std::optional<Row> Cursor::fetchone(const QueryOptions& options) {
   auto& q = usable("fetchone");
   while (!current_ || next_row_ >= current_->num_rows()) {
