@@ -1,6 +1,7 @@
 // e6data-devserver: a local e6data (QueryEngineService + ClusterService over SQLite).
 // See docs/devserver.md.
 
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -29,6 +30,12 @@ void write_port_file(const std::string& path, int port) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Result responses are buffers of megabytes (a V2 response packs up to 8 chunks). With glibc's
+  // defaults each one is mmap()ed, page-faulted in while it is filled and unmapped when it is sent:
+  // about a third of the server's CPU on a large read (perf, docs/performance.md). Keep such
+  // buffers in the heap and freed memory in the process, as a server's allocator would.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   e6data::devserver::DevServerOptions options;
   e6data::log::LogOptions log_options;
   std::string port_file;

@@ -12,7 +12,11 @@ namespace {
 
 SqliteConnection open_connection(const std::string& path, int flags) {
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_FULLMUTEX, nullptr);
+  // NOMUTEX: each connection is used by one thread at a time (a Query serialises on its own
+  // mutex; catalog calls open their own), and only sqlite3_interrupt(), which SQLite documents as
+  // safe from any thread, reaches it from another. FULLMUTEX took a lock per sqlite3_column_*()
+  // call: 30 % of the server's CPU while it streams a result (perf, docs/performance.md).
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   SqliteConnection db(raw);
   if (rc != SQLITE_OK) {
     throw EngineError(EngineErrorCode::kInternal,

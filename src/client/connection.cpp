@@ -46,6 +46,10 @@ void Connection::warm(const QueryOptions& options) {
 
 void Connection::close() noexcept {
   if (!state_) return;
+  // The clears handed to the clearing thread (results read to the end, forgotten queries) go out
+  // while the session is still ours, within the clean-up bound: a query left open holds its
+  // deployment's next drain.
+  if (!state_->closed.load()) (void)state_->parked.wait_idle_for(state_->options.cleanup_timeout);
   state_->closed = true;
   state_->runner.forget_all();
 }

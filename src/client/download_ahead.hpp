@@ -26,6 +26,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -41,6 +42,9 @@ struct FetchedResponse {
   bool end = false;
   std::size_t decoded_bytes = 0;
   std::size_t wire_bytes = 0;
+  // Set when the response named another session for the query's later fetches and its clear
+  // (a non-empty V2 sessionId that differs: PROTOCOL.md §5.3); empty when unchanged.
+  std::string session;
   std::exception_ptr error;
   // Nothing was ready before the fetch's deadline, or it was stopped while it waited for rows:
   // nothing was consumed, and nothing more is fetched.

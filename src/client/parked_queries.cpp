@@ -44,6 +44,14 @@ void ParkedQueries::clear_later(ParkedQuery query) {
   hand_over_locked(ticket);
 }
 
+void ParkedQueries::release(const std::shared_ptr<Ticket>& ticket) {
+  if (!ticket) return;
+  std::lock_guard lock(mutex_);
+  if (ticket->handed_over_.load()) return;  // cleared, or being cleared, already
+  parked_.remove(ticket);
+  hand_over_locked(ticket);
+}
+
 bool ParkedQueries::unpark(const std::shared_ptr<Ticket>& ticket) {
   if (!ticket) return true;
   std::lock_guard lock(mutex_);
@@ -60,6 +68,11 @@ std::size_t ParkedQueries::parked() const {
 void ParkedQueries::wait_idle() const {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [this] { return to_clear_.empty() && !clearing_; });
+}
+
+bool ParkedQueries::wait_idle_for(std::chrono::milliseconds bound) const {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, bound, [this] { return to_clear_.empty() && !clearing_; });
 }
 
 void ParkedQueries::on_switch_announced(strategy::Deployment retiring) {

@@ -13,6 +13,7 @@
 // Thread safety: every method may run on any thread.
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -69,6 +70,10 @@ class ParkedQueries {
   // Clears a query the connector forgot (lost in a switch, cancelled, undecodable) off the
   // caller's path.
   void clear_later(ParkedQuery query);
+  // The owner lets go of a parked query (its cursor is reused, cleared or destroyed): the query is
+  // cleared here, off the owner's path (issue #15 item 4: a short query's last round trip is not
+  // the caller's), unless it was handed over already.
+  void release(const std::shared_ptr<Ticket>& ticket);
   // Takes a parked query back for its owner. True when the owner still holds the server handle
   // (and may clear it); false when it was handed over (cleared, or being cleared, here).
   bool unpark(const std::shared_ptr<Ticket>& ticket);
@@ -78,6 +83,8 @@ class ParkedQueries {
   std::uint64_t cleared() const noexcept { return cleared_.load(); }
   // Waits until nothing handed over is still waiting to be cleared (tests).
   void wait_idle() const;
+  // The same, for at most `bound`; false when clears were still waiting then (Connection::close).
+  bool wait_idle_for(std::chrono::milliseconds bound) const;
 
  private:
   void on_switch_announced(strategy::Deployment retiring);

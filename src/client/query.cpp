@@ -114,7 +114,9 @@ void Query::forget(bool clear_on_server) {
   if (clear_on_server && held && !query_id_.empty()) {
     // Off the caller's path: the caller is about to re-run the statement or get an error, and
     // the clear may need to outlast a refusing router (see ConnectionState::clear_parked).
-    connection_->parked.clear_later({route_, query_id_, engine_ip_});
+    strategy::Route where = route_;
+    where.session = fetch_session();
+    connection_->parked.clear_later({where, query_id_, engine_ip_});
   }
   release_binding();
   {
@@ -175,6 +177,7 @@ void Query::prepare(strategy::TimePoint until, const QueryOptions& options) {
   {
     std::lock_guard lock(identity_mutex_);
     route_ = std::move(prepared.route);
+    fetch_session_.clear();
     binding_ = std::move(prepared.binding);
     query_id_ = prepared.response.queryid();
     engine_ip_ = prepared.response.engineip();
@@ -345,7 +348,10 @@ void Query::start_download(const QueryOptions& options) {
   // token is not passed down (next() lets it interrupt the downloading while the caller waits).
   QueryOptions per_fetch;
   per_fetch.timeout = options.timeout;
-  auto fetch = [this, per_fetch](const std::shared_ptr<CancellationToken>& stop) {
+  // The lambda's own copy of the fetch session: a V2 response may replace it for the fetches
+  // after it; the owner learns of it when it takes that response (accept()).
+  auto fetch = [this, per_fetch,
+                session = fetch_session()](const std::shared_ptr<CancellationToken>& stop) mutable {
     QueryOptions call_options = per_fetch;
     call_options.cancel = stop;
     const strategy::TimePoint until = deadline(call_options, true);
@@ -356,9 +362,12 @@ void Query::start_download(const QueryOptions& options) {
         // Closed: no more calls (the cursor refuses every call from now on).
         FetchedResponse stopped;
         stopped.nothing_ready = true;
+        stopped.session = session;
         return stopped;
       }
-      FetchedResponse response = fetch_response(until, call_options);
+      FetchedResponse response = fetch_response(until, call_options, session);
+      if (!response.session.empty()) session = response.session;
+      response.session = session;  // the owner adopts it with the response, whatever it holds
       if (response.end || !response.batches.empty()) return response;
       // Nothing ready yet: asked again after a growing pause, as on the caller's path. Stopped
       // or past the deadline, nothing was consumed.
@@ -394,6 +403,7 @@ void Query::take_downloaded(strategy::TimePoint until, const QueryOptions& optio
                             std::chrono::duration_cast<std::chrono::steady_clock::duration>(left);
   FetchedResponse response;
   const DownloadAhead::Wait wait = download_->next(steady_until, options.cancel.get(), response);
+  if (!response.session.empty()) fetch_session_ = response.session;
   const bool caller_cancelled = options.cancel && options.cancel->is_cancelled();
   if (wait != DownloadAhead::Wait::kResponse || response.nothing_ready) {
     // No fetch was in flight, or the one in flight had nothing ready: nothing was consumed, and
@@ -512,11 +522,12 @@ void Query::lose_position_to(const DecodeError& e) {
   forget(true);
 }
 
-FetchedResponse Query::fetch_response(strategy::TimePoint until,
-                                      const QueryOptions& options) const {
+FetchedResponse Query::fetch_response(strategy::TimePoint until, const QueryOptions& options,
+                                      const std::string& session) const {
   auto& conn = *connection_;
   FetchedResponse out;
-  const auto req = request<GetNextResultBatchRequest>();
+  auto req = request<GetNextResultBatchRequest>();
+  req.set_sessionid(session);
   // Not repeatable: a retried fetch could skip a batch the server already sent.
   if (fetch_form_ == FetchForm::kV2) {
     const auto res = conn.runner.call_bound(
@@ -533,6 +544,7 @@ FetchedResponse Query::fetch_response(strategy::TimePoint until,
     }
     decode_chunks(chunks, out);
     out.end = res.endofstream();
+    if (!res.sessionid().empty() && res.sessionid() != session) out.session = res.sessionid();
   } else {
     const auto res = conn.runner.call_bound(
         route_, *binding_,
@@ -548,6 +560,7 @@ FetchedResponse Query::fetch_response(strategy::TimePoint until,
 
 bool Query::accept(FetchedResponse response) {
   fetched_ = true;
+  if (!response.session.empty()) fetch_session_ = std::move(response.session);
   for (Batch& batch : response.batches) read_ahead_.push_back(std::move(batch));
   if (response.end) {
     exhausted_ = true;
@@ -555,7 +568,9 @@ bool Query::accept(FetchedResponse response) {
     // server handle stays (status, explain analyze) until the cursor lets go of it, or until a
     // switch away from the deployment is announced (then it is cleared off this path).
     release_binding();
-    parked_ = connection_->parked.park({route_, query_id_, engine_ip_});
+    strategy::Route where = route_;
+    where.session = fetch_session();
+    parked_ = connection_->parked.park({where, query_id_, engine_ip_});
   }
   // A V2 response that ends the result may carry its last rows (PROTOCOL.md §5.3): they are in
   // read_ahead_ all the same.
@@ -589,7 +604,7 @@ bool Query::fetch_more(strategy::TimePoint until, const QueryOptions& options, s
     if (fetch_form_ == FetchForm::kUndecided) fetch_form_ = choose_fetch_form();
     FetchedResponse response;
     try {
-      response = fetch_response(until, options);
+      response = fetch_response(until, options, fetch_session());
     } catch (const DecodeError& e) {
       lose_position_to(e);
       throw;
@@ -599,6 +614,7 @@ bool Query::fetch_more(strategy::TimePoint until, const QueryOptions& options, s
       continue;
     }
     bytes += response.wire_bytes;
+    if (!response.session.empty()) fetch_session_ = response.session;
     if (!response.end && response.batches.empty()) {
       // Nothing ready yet (or only chunks of size 0): ask again after a short, growing pause,
       // within the deadline. The response consumed nothing, so the result stays readable.
@@ -700,7 +716,16 @@ void Query::clear(const QueryOptions& options) {
     return;
   }
   auto& conn = *connection_;
-  const auto req = request<ClearRequest>();
+  if (parked_) {
+    // Read to the end: nothing runs, and the clear only frees the server's handle. It is not
+    // the caller's to wait for (a short query would pay one more round trip for it).
+    conn.parked.release(parked_);
+    parked_.reset();
+    forget(false);
+    return;
+  }
+  auto req = request<ClearRequest>();
+  req.set_sessionid(fetch_session());
   const strategy::TimePoint until = deadline(options, false);
   const auto c = call(until, options);
   const strategy::Route route = route_;

@@ -77,8 +77,10 @@ class Query {
   // Cancels the query on the server and releases its binding; wins over a re-run in progress.
   // May run on any thread.
   void cancel(const QueryOptions& options);
-  // Clears the query on the server and forgets it. Throws the call's error (the query is
-  // forgotten first either way), except when its deployment or session is gone (nothing left).
+  // Clears the query on the server and forgets it. A query whose result was read to the end is
+  // cleared off the caller's path (by the connection's clearing thread, within the clean-up
+  // bound). Otherwise the clear is the caller's call and throws its error (the query is forgotten
+  // first either way), except when its deployment or session is gone (nothing left).
   void clear(const QueryOptions& options);
   // Best effort, for destructors: a clear bounded by ConnectionOptions::cleanup_timeout; never
   // throws.
@@ -119,7 +121,15 @@ class Query {
   bool fetch_more(strategy::TimePoint until, const QueryOptions& options, std::size_t& bytes);
   // One call and the decoding of its answer, changing nothing of the query (the download-ahead's
   // thread runs it too). Throws the call's Error, or DecodeError.
-  FetchedResponse fetch_response(strategy::TimePoint until, const QueryOptions& options) const;
+  // One fetch with `session` (the query's fetch session). Safe on the download-ahead's thread: it
+  // reads only what stays fixed while the downloading runs.
+  FetchedResponse fetch_response(strategy::TimePoint until, const QueryOptions& options,
+                                 const std::string& session) const;
+  // The session the query's fetches and its clear use: the route's, until a V2 response names
+  // another (PROTOCOL.md §5.3).
+  const std::string& fetch_session() const noexcept {
+    return fetch_session_.empty() ? route_.session : fetch_session_;
+  }
   // Keeps an answered fetch's batches in read_ahead_ and, at the end, lets go of the deployment.
   // Returns false at the end of the result.
   bool accept(FetchedResponse response);
@@ -176,6 +186,7 @@ class Query {
   // reads it under the same lock.
   mutable std::mutex identity_mutex_;
   strategy::Route route_;
+  std::string fetch_session_;  // see fetch_session(); owner thread only
   std::shared_ptr<strategy::QueryBinding> binding_;
   std::string query_id_;
   std::string engine_ip_;

@@ -511,19 +511,59 @@ class V2Backend final : public QueryEngineService::Service {
       next += rows;
     }
     res->set_endofstream(step.end);
+    if (sql == "SELECT resession") {
+      fetch_sessions_.push_back(req->sessionid());
+      if (n == 0) res->set_sessionid("moved-" + req->sessionid());
+    }
     if (sql == "SELECT midswitch") {
       if (strategy_of(ctx) != "blue") ++fetches_off_blue_;
       if (n == 1) res->set_new_strategy("green");
     }
     return grpc::Status::OK;
   }
-  grpc::Status clear(grpc::ServerContext*, const ClearRequest*, ClearResponse*) override {
-    ++round_trips_;
+  // Clears are counted apart from the other round trips; hold_clears(true) keeps them unanswered
+  // until released (or the client gives up, or 10 s pass).
+  grpc::Status clear(grpc::ServerContext* ctx, const ClearRequest* req, ClearResponse*) override {
+    {
+      std::lock_guard lock(fetch_mutex_);
+      ++clears_arrived_;
+      clear_sessions_.push_back(req->sessionid());
+    }
+    fetch_seen_.notify_all();
+    const auto until = Clock::now() + 10s;
+    while (hold_clears_.load() && !ctx->IsCancelled() && Clock::now() < until) {
+      std::this_thread::sleep_for(2ms);
+    }
+    if (ctx->IsCancelled()) return {grpc::StatusCode::CANCELLED, "cancelled by the client"};
+    {
+      std::lock_guard lock(fetch_mutex_);
+      ++clears_answered_;
+    }
+    fetch_seen_.notify_all();
     return grpc::Status::OK;
   }
   grpc::Status cancelQuery(grpc::ServerContext*, const CancelQueryRequest*,
                            CancelQueryResponse*) override {
     return grpc::Status::OK;
+  }
+
+  void hold_clears(bool hold) { hold_clears_ = hold; }
+  std::vector<std::string> fetch_sessions() {
+    std::lock_guard lock(mutex_);
+    return fetch_sessions_;
+  }
+  std::vector<std::string> clear_sessions() {
+    std::lock_guard lock(fetch_mutex_);
+    return clear_sessions_;
+  }
+  int clears_answered() {
+    std::lock_guard lock(fetch_mutex_);
+    return clears_answered_;
+  }
+  bool wait_for_clears(int arrived, int answered, std::chrono::milliseconds within) {
+    std::unique_lock lock(fetch_mutex_);
+    return fetch_seen_.wait_for(
+        lock, within, [&] { return clears_arrived_ >= arrived && clears_answered_ >= answered; });
   }
 
   int round_trips() const { return round_trips_.load(); }
@@ -565,6 +605,7 @@ class V2Backend final : public QueryEngineService::Service {
       return {{{10, 10}}, {{10}}, {{10}}, {{}, false, grpc::StatusCode::UNAVAILABLE}};
     }
     if (sql == "SELECT midswitch") return {{{10}}, {{10}}, {{10}, true}};
+    if (sql == "SELECT resession") return {{{10}}, {{10}}, {{10}, true}};
     if (sql == "SELECT big") {
       std::vector<Step> steps(8, Step{{1000}});
       steps.back().end = true;
@@ -614,12 +655,17 @@ class V2Backend final : public QueryEngineService::Service {
   std::condition_variable fetch_seen_;
   int v2_fetches_ = 0;
   int cancelled_fetches_ = 0;
+  int clears_arrived_ = 0;
+  int clears_answered_ = 0;
+  std::vector<std::string> clear_sessions_;
+  std::atomic<bool> hold_clears_{false};
   std::mutex mutex_;
   int next_query_ = 0;
   std::map<std::string, std::string> sql_;
   std::map<std::string, int> executes_;
   std::map<std::string, int> next_row_;
   std::map<std::string, int> v2_responses_;
+  std::vector<std::string> fetch_sessions_;  // the sessions of "SELECT resession"'s fetches
 };
 
 class ResultBatchV2Test : public ::testing::Test {
@@ -659,6 +705,7 @@ class ResultBatchV2Test : public ::testing::Test {
     return expected;
   }
 
+  static constexpr auto kSoonForClears = 5000ms;
   std::unique_ptr<V2Backend> backend_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
@@ -776,12 +823,20 @@ TEST_F(ResultBatchV2Test, OffNeverAsksForV2) {
 // The round trips of a short query (100 rows), counted at the server, the clear included.
 // Before (V1): prepare, execute, metadata, a batch, the empty batch, clear = 6.
 // After (V2): prepare, execute, metadata, one response with the rows and the end, clear = 5.
+// Round trips on the caller's path per short query (#15 item 4): V2 ends the result in its first
+// response (no extra empty fetch), and the clear of a result read to the end is sent off the
+// caller's path. The clears are held unanswered at the server while the cursor goes away: were
+// the clear the caller's, the cursor's destructor would wait for its answer (10 s here).
 TEST_F(ResultBatchV2Test, AShortQueryEndsInItsFirstResponse) {
   int v1 = 0;
   int v2 = 0;
+  int clears = 0;
   for (const std::string_view mode : {"off", "auto"}) {
-    Connection connection(options(std::string(mode)));
+    ConnectionOptions o = options(std::string(mode));
+    o.cleanup_timeout = 60s;
+    Connection connection(o);
     connection.authenticate();
+    backend_->hold_clears(true);
     const int before = backend_->round_trips();
     {
       Cursor cursor = connection.cursor();
@@ -789,10 +844,57 @@ TEST_F(ResultBatchV2Test, AShortQueryEndsInItsFirstResponse) {
       EXPECT_EQ(read_in_order(cursor), 100);
     }
     (mode == "off" ? v1 : v2) = backend_->round_trips() - before;
+    EXPECT_EQ(backend_->clears_answered(), clears) << "the caller waited for the clear";
+    ++clears;
+    EXPECT_TRUE(backend_->wait_for_clears(clears, clears - 1, kSoonForClears))
+        << "the clear was sent off the caller's path";
+    backend_->hold_clears(false);
+    EXPECT_TRUE(backend_->wait_for_clears(clears, clears, kSoonForClears));
   }
-  std::printf("round trips per short query: V1 %d, V2 %d\n", v1, v2);
-  EXPECT_EQ(v1, 6);
-  EXPECT_EQ(v2, 5);
+  std::printf("round trips on the caller's path per short query: V1 %d, V2 %d (+1 clear each)\n",
+              v1, v2);
+  EXPECT_EQ(v1, 5);
+  EXPECT_EQ(v2, 4);
+}
+
+// A non-empty sessionId in a V2 response replaces the session of the query's later fetches and of
+// its clear (PROTOCOL.md §5.3), on the caller's path and on the download-ahead's thread alike.
+TEST_F(ResultBatchV2Test, AV2ResponseNamingAnotherSessionMovesTheLaterFetchesAndTheClear) {
+  for (const int ahead : {0, 2}) {
+    ConnectionOptions o = options();
+    o.download_ahead = ahead;
+    Connection connection(o);
+    {
+      Cursor cursor = connection.cursor();
+      cursor.execute("SELECT resession");
+      EXPECT_EQ(read_in_order(cursor), 30);
+    }
+    connection.close();  // sends the clear handed off by the cursor first
+    const auto all = backend_->fetch_sessions();
+    ASSERT_EQ(all.size(), ahead == 0 ? 3U : 6U) << "download_ahead " << ahead;
+    const std::vector<std::string> fetches(all.end() - 3, all.end());  // this round's
+    EXPECT_EQ(fetches[1], "moved-" + fetches[0]) << "download_ahead " << ahead;
+    EXPECT_EQ(fetches[2], "moved-" + fetches[0]) << "download_ahead " << ahead;
+    const auto clears = backend_->clear_sessions();
+    ASSERT_FALSE(clears.empty());
+    EXPECT_EQ(clears.back(), "moved-" + fetches[0]) << "download_ahead " << ahead;
+  }
+}
+
+// Reusing a cursor whose result was read to the end, and closing the connection, send the clear
+// too: close() waits for the clears handed off (within the clean-up bound) while the session is
+// still its own.
+TEST_F(ResultBatchV2Test, ReuseAndCloseClearAResultReadToTheEnd) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT small");
+  EXPECT_EQ(read_in_order(cursor), 100);
+  cursor.execute("SELECT small");  // the first query is cleared off this path
+  EXPECT_TRUE(backend_->wait_for_clears(1, 1, kSoonForClears));
+  EXPECT_EQ(read_in_order(cursor), 100);
+  cursor.clear();
+  connection.close();
+  EXPECT_EQ(backend_->clears_answered(), 2) << "close() sent the handed-off clear first";
 }
 
 // Download-ahead (#15 item 3): the next responses are fetched while the caller works on the rows
