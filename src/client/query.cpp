@@ -17,6 +17,14 @@ std::string deployment_name(strategy::Deployment d) {
   return std::string(strategy::to_string(d));
 }
 
+// What a fetch lambda hands the runner for a response parsed into a kept object: the runner
+// reads its `new_strategy` hint (CallRunner::observe) without copying the response's chunks.
+template <typename Response>
+struct ParsedInto {
+  const Response* response;
+  const std::string& new_strategy() const { return response->new_strategy(); }
+};
+
 }  // namespace
 
 Query::Query(std::shared_ptr<ConnectionState> connection, std::string catalog, std::string database)
@@ -127,6 +135,8 @@ void Query::forget(bool clear_on_server) {
   columns_.clear();
   row_count_ = -1;
   exhausted_ = true;
+  v2_response_ = GetNextResultBatchV2Response();  // no fetch runs: stop_download() joined it
+  v1_response_ = GetNextResultBatchResponse();
   read_ahead_.clear();
   read_ahead_wanted_ = false;
   fetch_form_ = FetchForm::kUndecided;
@@ -530,10 +540,12 @@ FetchedResponse Query::fetch_response(strategy::TimePoint until, const QueryOpti
   req.set_sessionid(session);
   // Not repeatable: a retried fetch could skip a batch the server already sent.
   if (fetch_form_ == FetchForm::kV2) {
-    const auto res = conn.runner.call_bound(
+    GetNextResultBatchV2Response& res = v2_response_;
+    (void)conn.runner.call_bound(
         route_, *binding_,
         [&](const strategy::Route&) {
-          return conn.client.next_batch_v2(req, call(until, options));
+          conn.client.next_batch_v2_into(req, call(until, options), res);
+          return ParsedInto<GetNextResultBatchV2Response>{&res};
         },
         strategy::Repeat::kUnsafe, until);
     std::vector<std::string_view> chunks;
@@ -546,9 +558,13 @@ FetchedResponse Query::fetch_response(strategy::TimePoint until, const QueryOpti
     out.end = res.endofstream();
     if (!res.sessionid().empty() && res.sessionid() != session) out.session = res.sessionid();
   } else {
-    const auto res = conn.runner.call_bound(
+    GetNextResultBatchResponse& res = v1_response_;
+    (void)conn.runner.call_bound(
         route_, *binding_,
-        [&](const strategy::Route&) { return conn.client.next_batch(req, call(until, options)); },
+        [&](const strategy::Route&) {
+          conn.client.next_batch_into(req, call(until, options), res);
+          return ParsedInto<GetNextResultBatchResponse>{&res};
+        },
         strategy::Repeat::kUnsafe, until);
     out.wire_bytes = res.resultbatch().size();
     // An empty resultBatch, or a Chunk of size 0, is the end (PROTOCOL.md §5.2).
@@ -564,6 +580,10 @@ bool Query::accept(FetchedResponse response) {
   for (Batch& batch : response.batches) read_ahead_.push_back(std::move(batch));
   if (response.end) {
     exhausted_ = true;
+    // No fetch runs any more (a download-ahead that fetched the end has ended): the buffers the
+    // fetches reused go.
+    v2_response_ = GetNextResultBatchV2Response();
+    v1_response_ = GetNextResultBatchResponse();
     // Nothing more runs on the deployment: a pending switch need not wait for clear(). The
     // server handle stays (status, explain analyze) until the cursor lets go of it, or until a
     // switch away from the deployment is announced (then it is cleared off this path).

@@ -125,6 +125,11 @@ class Query {
   // reads only what stays fixed while the downloading runs.
   FetchedResponse fetch_response(strategy::TimePoint until, const QueryOptions& options,
                                  const std::string& session) const;
+  // The download-ahead's V2 fetch: the response is read but not decoded (FetchedResponse::decode
+  // does it on the owner's thread), so that the next fetch, and the server's work on it, overlap
+  // the decoding. A V1 fetch is decoded at once (its end is known only once decoded).
+  FetchedResponse fetch_ahead(strategy::TimePoint until, const QueryOptions& options,
+                              const std::string& session) const;
   // The session the query's fetches and its clear use: the route's, until a V2 response names
   // another (PROTOCOL.md §5.3).
   const std::string& fetch_session() const noexcept {
@@ -187,6 +192,12 @@ class Query {
   mutable std::mutex identity_mutex_;
   strategy::Route route_;
   std::string fetch_session_;  // see fetch_session(); owner thread only
+  // The responses fetches parse into, kept across the query's fetches so that their buffers are
+  // reused (see EngineClient::next_batch_into). Used by one fetch at a time: the caller's, or the
+  // download-ahead's while it runs (started after, and joined before, the caller's own fetches).
+  // Released when the result ends.
+  mutable GetNextResultBatchV2Response v2_response_;
+  mutable GetNextResultBatchResponse v1_response_;
   std::shared_ptr<strategy::QueryBinding> binding_;
   std::string query_id_;
   std::string engine_ip_;

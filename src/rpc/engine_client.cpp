@@ -87,9 +87,17 @@ struct EngineClient::Impl {
   Response invoke(Stub& stub,
                   grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
                   const char* name, const Request& req, const CallOptions& call) {
+    Response res;
+    invoke_into(stub, method, name, req, call, res);
+    return res;
+  }
+
+  template <typename Stub, typename Request, typename Response>
+  void invoke_into(Stub& stub,
+                   grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                   const char* name, const Request& req, const CallOptions& call, Response& res) {
     grpc::ClientContext ctx;
     prepare_context(ctx, call);
-    Response res;
     const auto started = std::chrono::steady_clock::now();
     // Registered with the cancellation handle for the call's duration; unregistered before the
     // context is destroyed (CancelState's mutex orders the two).
@@ -122,7 +130,6 @@ struct EngineClient::Impl {
                   {"grpc_code", std::to_string(static_cast<int>(st.error_code()))}});
     }
     if (!st.ok()) throw_call_error(st, {name, call.query_id, call.strategy, endpoint});
-    return res;
   }
 };
 
@@ -159,6 +166,16 @@ E6DATA_ENGINE_CALL(next_batch, QES, engine, getNextResultBatch, GetNextResultBat
                    GetNextResultBatchResponse)
 E6DATA_ENGINE_CALL(next_batch_v2, QES, engine, getNextResultBatchV2, GetNextResultBatchRequest,
                    GetNextResultBatchV2Response)
+void EngineClient::next_batch_into(const GetNextResultBatchRequest& req, const CallOptions& call,
+                                   GetNextResultBatchResponse& out) {
+  impl_->invoke_into(*impl_->engine, &QES::getNextResultBatch, "getNextResultBatch", req, call,
+                     out);
+}
+void EngineClient::next_batch_v2_into(const GetNextResultBatchRequest& req, const CallOptions& call,
+                                      GetNextResultBatchV2Response& out) {
+  impl_->invoke_into(*impl_->engine, &QES::getNextResultBatchV2, "getNextResultBatchV2", req, call,
+                     out);
+}
 E6DATA_ENGINE_CALL(status, QES, engine, status, StatusRequest, StatusResponse)
 E6DATA_ENGINE_CALL(explain, QES, engine, explain, ExplainRequest, ExplainResponse)
 E6DATA_ENGINE_CALL(explain_analyze, QES, engine, explainAnalyze, ExplainAnalyzeRequest,

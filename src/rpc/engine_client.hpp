@@ -53,6 +53,13 @@ class EngineClient {
   // Result Batch V2 (PROTOCOL.md §5.3); UNIMPLEMENTED on servers without it.
   GetNextResultBatchV2Response next_batch_v2(const GetNextResultBatchRequest& req,
                                              const CallOptions& call);
+  // The same two fetches, parsed into `out`: a response object kept across a query's fetches
+  // keeps its buffers (protobuf reuses the cleared strings), so a large result is not copied into
+  // freshly faulted-in memory at every response (docs/performance.md).
+  void next_batch_into(const GetNextResultBatchRequest& req, const CallOptions& call,
+                       GetNextResultBatchResponse& out);
+  void next_batch_v2_into(const GetNextResultBatchRequest& req, const CallOptions& call,
+                          GetNextResultBatchV2Response& out);
   StatusResponse status(const StatusRequest& req, const CallOptions& call);
   ExplainResponse explain(const ExplainRequest& req, const CallOptions& call);
   ExplainAnalyzeResponse explain_analyze(const ExplainAnalyzeRequest& req, const CallOptions& call);
