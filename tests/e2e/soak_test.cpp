@@ -11,6 +11,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <string>
 #include <thread>
 
 #include "bluegreen_fixture.hpp"
@@ -26,7 +27,15 @@ int switches_from_env() {
   return n > 0 ? n : 3;
 }
 
-class SoakTest : public testing::BlueGreenTest {
+// The result form the workload reads with (#15): Result Batch V2 with download-ahead, the fast
+// path, and the V1 form alone, as against an older server.
+struct ResultForm {
+  const char* name;
+  const char* result_batch_v2;
+  int download_ahead;
+};
+
+class SoakTest : public testing::BlueGreenTest, public ::testing::WithParamInterface<ResultForm> {
  protected:
   void configure(bluegreen::ControllerOptions& options) override {
     db_path_ = std::filesystem::temp_directory_path() /
@@ -55,7 +64,7 @@ class SoakTest : public testing::BlueGreenTest {
   std::filesystem::path db_path_;
 };
 
-TEST_F(SoakTest, ZeroFailedQueriesAcrossSwitchesAndASuspend) {
+TEST_P(SoakTest, ZeroFailedQueriesAcrossSwitchesAndASuspend) {
   const int switches = switches_from_env();
   demo::WorkloadOptions o;
   o.connection.host = "127.0.0.1";
@@ -63,6 +72,8 @@ TEST_F(SoakTest, ZeroFailedQueriesAcrossSwitchesAndASuspend) {
   o.connection.username = "demo";
   o.connection.password = "demo";
   o.connection.cluster_name = "soak";
+  o.connection.result_batch_v2 = GetParam().result_batch_v2;
+  o.connection.download_ahead = GetParam().download_ahead;
   o.connection.logging.strategy_level = LogLevel::kWarning;
   o.connection.logging.grpc_level = LogLevel::kError;
   o.db_path = db_path_.string();
@@ -103,9 +114,9 @@ TEST_F(SoakTest, ZeroFailedQueriesAcrossSwitchesAndASuspend) {
 
   const auto totals = workload.totals();
   const auto s = workload.strategy();
-  std::cout << "soak: " << switches << " switches (" << cutting << " cutting), " << totals.ok
-            << " queries ok, " << totals.failed << " failed (" << totals.allowed
-            << " reported by the rules), " << totals.wrong << " wrong\n"
+  std::cout << "soak (" << GetParam().name << "): " << switches << " switches (" << cutting
+            << " cutting), " << totals.ok << " queries ok, " << totals.failed << " failed ("
+            << totals.allowed << " reported by the rules), " << totals.wrong << " wrong\n"
             << "soak: strategy " << s.to_json() << '\n';
   for (const auto& [message, count] : workload.failures()) {
     std::cout << "soak: failure x" << count << ": " << message << '\n';
@@ -117,6 +128,13 @@ TEST_F(SoakTest, ZeroFailedQueriesAcrossSwitchesAndASuspend) {
   EXPECT_EQ(s.counters.resumes, 1U);
   EXPECT_EQ(s.bound_blue + s.bound_green, 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(ResultForms, SoakTest,
+                         ::testing::Values(ResultForm{"V2AndDownloadAhead", "on", 2},
+                                           ResultForm{"V1", "off", 0}),
+                         [](const ::testing::TestParamInfo<ResultForm>& form) {
+                           return std::string(form.param.name);
+                         });
 
 }  // namespace
 }  // namespace e6data

@@ -214,6 +214,10 @@ int main(int argc, char** argv) {
   wopts.connection.username = "demo";
   wopts.connection.password = "demo";
   wopts.connection.cluster_name = "demo";
+  // The fast path for results (#15): Result Batch V2 (the default, "auto", uses it when the
+  // deployment offers it, as the local e6data does) with two responses downloaded ahead.
+  wopts.connection.result_batch_v2 = "auto";
+  wopts.connection.download_ahead = 2;
   wopts.connection.logging.grpc_level = e6data::LogLevel::kError;
   wopts.connection.logging.output = (out / "connector.log").string();
   wopts.connection.logging.level = e6data::LogLevel::kInfo;
