@@ -93,6 +93,12 @@ int main(int argc, char** argv) {
                  "Result chunks per getNextResultBatchV2 response at most")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{1024}));
+  double fetch_latency_ms = 0;
+  app.add_option("--fetch-latency-ms", fetch_latency_ms,
+                 "Milliseconds each result fetch waits before it answers (a remote cluster's "
+                 "round trip, for measurements)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 10000.0));
   bool no_result_batch_v2 = false;
   app.add_flag("--no-result-batch-v2", no_result_batch_v2,
                "Answer getNextResultBatchV2 with UNIMPLEMENTED, as a server without it does");
@@ -121,6 +127,8 @@ int main(int argc, char** argv) {
     options.query_idle_timeout = std::chrono::milliseconds(static_cast<long>(query_idle_s * 1000));
     options.string_literals = e6data::devserver::parse_string_literals(string_literals);
     options.result_batch_v2 = !no_result_batch_v2;
+    options.fetch_latency =
+        std::chrono::microseconds(static_cast<std::int64_t>(fetch_latency_ms * 1000.0));
 
     // Block the stop signals before any thread starts, then wait for them on this thread.
     sigset_t stop_signals;

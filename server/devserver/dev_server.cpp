@@ -84,6 +84,11 @@ struct EngineState {
     return options.string_literals == StringLiterals::kBackslash ? backslash_to_ansi(sql) : sql;
   }
 
+  // --fetch-latency-ms: a remote cluster's round trip, spent asleep (no CPU of this machine).
+  void wait_fetch_latency() const {
+    if (options.fetch_latency.count() > 0) std::this_thread::sleep_for(options.fetch_latency);
+  }
+
   // Every response that has new_strategy carries the deployment we drain toward.
   template <typename Response>
   void stamp(Response* response) const {
@@ -202,6 +207,7 @@ class QueryEngine final : public ::QueryEngineService::Service {
                             ::GetNextResultBatchResponse* res) override {
     return s_.run("getNextResultBatch", [&] {
       auto query = s_.sessions.find_query(req->sessionid(), req->queryid());
+      s_.wait_fetch_latency();
       res->set_resultbatch(query->next_batch(s_.options.batch));
       res->set_sessionid(req->sessionid());
       s_.stamp(res);
@@ -220,6 +226,7 @@ class QueryEngine final : public ::QueryEngineService::Service {
     }
     return s_.run("getNextResultBatchV2", [&] {
       auto query = s_.sessions.find_query(req->sessionid(), req->queryid());
+      s_.wait_fetch_latency();
       const std::size_t most = std::max<std::size_t>(1, s_.options.v2_chunks_per_response);
       while (static_cast<std::size_t>(res->resultbatches_size()) < most && !query->drained()) {
         std::string chunk = query->next_batch(s_.options.batch);

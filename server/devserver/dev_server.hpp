@@ -31,6 +31,10 @@ struct DevServerOptions {
   // server answers), with at most this many chunks per response (e6data's stated bound: 8).
   bool result_batch_v2 = true;
   std::size_t v2_chunks_per_response = 8;
+  // Each result fetch (V1 or V2) waits this long before it answers, off the CPU: the round trip
+  // and executor latency of a remote cluster, which a server on the client's own machine lacks.
+  // For measurements (bench/result_fetch_bench.cpp); 0, the default, adds nothing.
+  std::chrono::microseconds fetch_latency{0};
   std::size_t max_sql_bytes = 1u << 20;
   // How string literals in SQL text are read (sql_literals.hpp): SQLite's ANSI rule, or
   // backslash escapes as e6data's Python connector writes its parameters.

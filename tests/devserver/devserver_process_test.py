@@ -94,7 +94,8 @@ def main():
 
         for bad, why in [(["--deployment", "purple"], "deployment"),
                          (["--db", os.path.join(scratch, "missing.db")], "missing.db"),
-                         (["--scale", "0"], "scale")]:
+                         (["--scale", "0"], "scale"),
+                         (["--fetch-latency-ms", "-1"], "fetch-latency-ms")]:
             out = subprocess.run([binary, *bad], capture_output=True, timeout=60)
             text = (out.stdout + out.stderr).decode(errors="replace")
             check(out.returncode == 2 and why in text,
