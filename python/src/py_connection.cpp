@@ -120,6 +120,14 @@ const std::map<std::string, Setter>& setters() {
        }},
       {"result_batch_v2",
        [](O& o, const py::handle& v) { o.result_batch_v2 = text_of(v, "result_batch_v2"); }},
+      {"download_ahead",
+       [](O& o, const py::handle& v) {
+         o.download_ahead = static_cast<int>(integer_of(v, "download_ahead"));
+       }},
+      {"download_ahead_bytes",
+       [](O& o, const py::handle& v) {
+         o.download_ahead_bytes = integer_of(v, "download_ahead_bytes");
+       }},
       {"string_literals",
        [](O& o, const py::handle& v) { o.string_literals = text_of(v, "string_literals"); }},
       {"debug", [](O& o, const py::handle& v) { o.debug = flag_of(v, "debug"); }},
