@@ -116,6 +116,28 @@ def test_rows_cross_batches_exactly_once(conn):
     assert seen == list(range(20000))
 
 
+@pytest.mark.parametrize("ahead", [0, 1, 2, 64])
+def test_download_ahead_by_name_reads_every_row_once(params, ahead):
+    # 20,000 rows in batches of 1,000: with responses fetched ahead in the background, every row
+    # still comes once and in order, by fetchmany and fetchall alike.
+    conn = db.connect(**params, catalog="shop", database="main", download_ahead=ahead,
+                      download_ahead_bytes=1 << 20)
+    try:
+        cur = conn.cursor()
+        cur.execute("SELECT n FROM numbers ORDER BY n")
+        seen = [r[0] for r in cur.fetchmany(1500)] + [r[0] for r in cur.fetchall()]
+        assert seen == list(range(20000))
+    finally:
+        conn.close()
+
+
+def test_download_ahead_out_of_range_is_refused_naming_it(params):
+    for bad in ({"download_ahead": -1}, {"download_ahead": 65},
+                {"download_ahead_bytes": 10}):
+        with pytest.raises(db.Error, match="download_ahead"):
+            db.connect(**params, **bad).cursor().execute("SELECT 1")
+
+
 def test_connection_closed_refuses(params):
     conn = db.connect(**params, catalog="shop", database="main")
     cur = conn.cursor()
