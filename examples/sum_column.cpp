@@ -13,7 +13,7 @@
 
 int main() try {
   e6data::ConnectionOptions options = e6data::ConnectionOptions::from_env();
-  options.download_ahead = 2;  // up to 2 responses fetched ahead of the loop (off by default)
+  options.download_ahead = 2;  // up to 2 responses fetched ahead of the loop (the default)
   e6data::Connection connection(options);
   e6data::Cursor cursor = connection.cursor();
 

@@ -243,10 +243,10 @@ struct ConnectionOptions {
   /// \brief How many result responses a query fetches ahead of the caller, in the background,
   /// while the caller works on the rows it has (one fetch in flight per query, decoded off the
   /// caller's thread). 0 fetches only when the caller asks (each next_batch() past the rows at
-  /// hand waits for a round trip); the default for now, while tests that cut a read mid-stream
-  /// are adapted (a result read ahead whole is no longer cut). E6DATA_DOWNLOAD_AHEAD, 0..64;
-  /// 2 is the suggested setting.
-  int download_ahead = 0;
+  /// hand waits for a round trip). The first response of a result is always fetched on the
+  /// caller's path, so a short result starts no thread. E6DATA_DOWNLOAD_AHEAD, 0..64; 2 by
+  /// default.
+  int download_ahead = 2;
   /// \brief Bound on the decoded size of the responses fetched ahead and not yet handed over
   /// (the one being handed over included): no fetch starts while they hold this much, so a
   /// query's result never holds more than this plus one response, whatever its size.

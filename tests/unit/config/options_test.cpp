@@ -143,7 +143,7 @@ const std::vector<EnvCase>& env_cases() {
        "backslash", "", "", "mysql"},
       {"E6DATA_RESULT_BATCH_V2", [](O o) { return o.result_batch_v2; }, "auto", "off", "off", "",
        "", "v3"},
-      {"E6DATA_DOWNLOAD_AHEAD", [](O o) { return std::to_string(o.download_ahead); }, "0", "2", "2",
+      {"E6DATA_DOWNLOAD_AHEAD", [](O o) { return std::to_string(o.download_ahead); }, "2", "0", "0",
        "65", "64", "two"},
       {"E6DATA_DOWNLOAD_AHEAD_BYTES", [](O o) { return std::to_string(o.download_ahead_bytes); },
        "67108864", "1048576", "1048576", "100", "1024", "64MiB"},
