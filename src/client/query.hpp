@@ -125,11 +125,6 @@ class Query {
   // reads only what stays fixed while the downloading runs.
   FetchedResponse fetch_response(strategy::TimePoint until, const QueryOptions& options,
                                  const std::string& session) const;
-  // The download-ahead's V2 fetch: the response is read but not decoded (FetchedResponse::decode
-  // does it on the owner's thread), so that the next fetch, and the server's work on it, overlap
-  // the decoding. A V1 fetch is decoded at once (its end is known only once decoded).
-  FetchedResponse fetch_ahead(strategy::TimePoint until, const QueryOptions& options,
-                              const std::string& session) const;
   // The session the query's fetches and its clear use: the route's, until a V2 response names
   // another (PROTOCOL.md §5.3).
   const std::string& fetch_session() const noexcept {
