@@ -532,6 +532,11 @@ void Query::lose_position_to(const DecodeError& e) {
   forget(true);
 }
 
+strategy::Refused Query::fetch_refusals() const noexcept {
+  return rows_delivered_.load() || !is_read_ ? strategy::Refused::kRideOut
+                                             : strategy::Refused::kReportIfLeft;
+}
+
 FetchedResponse Query::fetch_response(strategy::TimePoint until, const QueryOptions& options,
                                       const std::string& session) const {
   auto& conn = *connection_;
@@ -547,7 +552,7 @@ FetchedResponse Query::fetch_response(strategy::TimePoint until, const QueryOpti
           conn.client.next_batch_v2_into(req, call(until, options), res);
           return ParsedInto<GetNextResultBatchV2Response>{&res};
         },
-        strategy::Repeat::kUnsafe, until);
+        strategy::Repeat::kUnsafe, until, fetch_refusals());
     std::vector<std::string_view> chunks;
     chunks.reserve(static_cast<std::size_t>(res.resultbatches_size()));
     for (const std::string& chunk : res.resultbatches()) {
@@ -565,7 +570,7 @@ FetchedResponse Query::fetch_response(strategy::TimePoint until, const QueryOpti
           conn.client.next_batch_into(req, call(until, options), res);
           return ParsedInto<GetNextResultBatchResponse>{&res};
         },
-        strategy::Repeat::kUnsafe, until);
+        strategy::Repeat::kUnsafe, until, fetch_refusals());
     out.wire_bytes = res.resultbatch().size();
     // An empty resultBatch, or a Chunk of size 0, is the end (PROTOCOL.md §5.2).
     if (!res.resultbatch().empty()) decode_chunks({res.resultbatch()}, out);

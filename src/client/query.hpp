@@ -125,6 +125,11 @@ class Query {
   // reads only what stays fixed while the downloading runs.
   FetchedResponse fetch_response(strategy::TimePoint until, const QueryOptions& options,
                                  const std::string& session) const;
+  // How a fetch takes the router's refusal (456) on a deployment being left: a query that can no
+  // longer run again transparently (rows were delivered, or a statement with side effects ran)
+  // still holds that deployment's drain, so the refusal is ridden out within the lag window
+  // (strategy::Refused::kRideOut); any other goes to judge() at once, which runs it again.
+  strategy::Refused fetch_refusals() const noexcept;
   // The session the query's fetches and its clear use: the route's, until a V2 response names
   // another (PROTOCOL.md §5.3).
   const std::string& fetch_session() const noexcept {
@@ -179,7 +184,9 @@ class Query {
   std::vector<ParameterValue> parameters_;
   bool is_read_ = false;
   int reruns_ = 0;
-  bool rows_delivered_ = false;  // the caller has been handed rows of this statement
+  // The caller has been handed rows of this statement. Atomic: the download-ahead's fetches read
+  // it (fetch_refusals()) while the owner delivers.
+  std::atomic<bool> rows_delivered_{false};
   Outcome outcome_ = Outcome::kNotSent;
 
   // Where the current query runs. Written by the owning thread under identity_mutex_; cancel()

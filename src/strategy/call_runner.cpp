@@ -212,18 +212,30 @@ double CallRunner::jitter() {
   return std::uniform_real_distribution<double>(0.5, 1.0)(rng_);
 }
 
-bool CallRunner::retry_refused_call(const Route& route, RefusalRetry& refused, TimePoint deadline) {
+bool CallRunner::retry_refused_call(const Route& route, RefusalRetry& refused, TimePoint deadline,
+                                    const QueryBinding* held) {
   const StrategyWord w = state_->word();
   // A deployment that is neither pending nor the only active one has been left (or is being
-  // drained): its refusals are real. A strategy just forgotten (another call's refusals made the
-  // endpoint detect again) says nothing either way: this call's deployment served it a moment
-  // ago, so its refusal is retried within the window like the only active one's.
+  // drained): its refusals are taken for real, unless the caller rides them out for a query that
+  // still holds its binding there (Refused::kRideOut: that query keeps the deployment from
+  // having drained). A strategy just forgotten (another call's refusals made the endpoint detect
+  // again) says nothing either way: this call's deployment served it a moment ago, so its
+  // refusal is retried within the window like the only active one's.
   const bool forgotten = w.active == Deployment::kNone && w.pending == Deployment::kNone;
   const bool current = forgotten || w.pending == route.deployment ||
                        (w.active == route.deployment && w.pending == Deployment::kNone);
-  if (!current) return false;
+  const bool holding = held != nullptr && !held->released();
+  if (!current && !holding) return false;
   const TimePoint now = state_->clock().now();
-  if (refused.since == TimePoint{}) refused.since = now;
+  if (refused.since == TimePoint{}) {
+    refused.since = now;
+    if (!current) {
+      log::event(log::get("e6data.strategy"), spdlog::level::debug,
+                 "456 for a query still open on the deployment being left: repeating the call "
+                 "within the lag window",
+                 {{"strategy", name(route.deployment)}});
+    }
+  }
   const TimePoint at = now + refused.pause;
   if (at >= deadline || at - refused.since > state_->lag().window) return false;
   state_->counters().lag_holds.fetch_add(1);

@@ -77,6 +77,18 @@ struct RunnerHooks {
 // Whether repeating a call after an unknown outcome could duplicate work.
 enum class Repeat { kSafe, kUnsafe };
 
+// What a bound call does when the router refuses it (its exact 456 form) while its deployment is
+// no longer the endpoint's current one (a switch away from it is pending or done).
+//  * kReportIfLeft: the refusal goes to the query at once; the query runs again elsewhere when it
+//    may (nothing of it was seen yet), so waiting on the old side would only cost time.
+//  * kRideOut: the call is repeated within the lag window as long as the query still holds its
+//    binding. For a query that cannot run again (rows of its result were delivered): the router
+//    retires a deployment only once it has drained (PROTOCOL.md §6), and this query is still open
+//    there, so a refusal is a router that has not changed everywhere at once (nginx workers that
+//    finish their connections with the previous routing, replicas) unless a drain timeout really
+//    ended it; refusals that last the whole window are reported as before.
+enum class Refused { kReportIfLeft, kRideOut };
+
 class CallRunner {
  public:
   CallRunner(std::shared_ptr<EndpointState> state, RunnerSettings settings, RunnerHooks hooks);
@@ -173,12 +185,15 @@ class CallRunner {
   // A call refused by the router in its exact 456 form never reached the deployment, so it is
   // repeated as it is (even a fetch) while its deployment is still the one the endpoint works
   // with: an inconsistent router refuses some calls to a deployment it serves (PROTOCOL.md §6).
+  // With Refused::kRideOut, also while the query holds its binding on a deployment being left.
   // Bounded by the lag window and the deadline; then the 456 goes to the query to judge.
   template <typename Call>
   auto call_bound(const Route& route, QueryBinding& binding, Call&& call, Repeat repeat,
-                  TimePoint deadline) -> decltype(call(route)) {
+                  TimePoint deadline, Refused refusals = Refused::kReportIfLeft)
+      -> decltype(call(route)) {
     binding.touch(state_->clock().now());
-    return call_on(route, std::forward<Call>(call), repeat, deadline);
+    return call_routed(route, refusals == Refused::kRideOut ? &binding : nullptr,
+                       std::forward<Call>(call), repeat, deadline);
   }
 
   // The same for a call of a query whose binding was already released (its result was read to
@@ -186,6 +201,13 @@ class CallRunner {
   template <typename Call>
   auto call_on(const Route& route, Call&& call, Repeat repeat, TimePoint deadline)
       -> decltype(call(route)) {
+    return call_routed(route, nullptr, std::forward<Call>(call), repeat, deadline);
+  }
+
+  // call_bound() and call_on(): `held`, when set, is the binding whose hold rides out refusals.
+  template <typename Call>
+  auto call_routed(const Route& route, const QueryBinding* held, Call&& call, Repeat repeat,
+                   TimePoint deadline) -> decltype(call(route)) {
     RefusalRetry refused;
     for (int attempt = 1;; ++attempt) {
       try {
@@ -194,7 +216,7 @@ class CallRunner {
         return response;
       } catch (const Error& e) {
         if (e.cause() == FailureCause::kWrongDeployment &&
-            retry_refused_call(route, refused, deadline)) {
+            retry_refused_call(route, refused, deadline, held)) {
           --attempt;
           continue;
         }
@@ -217,9 +239,9 @@ class CallRunner {
   }
   template <typename Call>
   auto call_bound(const Route& route, QueryBinding& binding, Call&& call, Repeat repeat,
-                  Duration budget) {
+                  Duration budget, Refused refusals = Refused::kReportIfLeft) {
     return call_bound(route, binding, std::forward<Call>(call), repeat,
-                      state_->clock().now() + budget);
+                      state_->clock().now() + budget, refusals);
   }
 
   // Where a refused bound call stands: since when it is refused, and the next pause.
@@ -228,8 +250,10 @@ class CallRunner {
     Duration pause = std::chrono::milliseconds(25);
   };
   // Sleeps before repeating a bound call the router refused (456), and returns true, while the
-  // call's deployment is the endpoint's current one and the lag window and deadline allow.
-  bool retry_refused_call(const Route& route, RefusalRetry& refused, TimePoint deadline);
+  // call's deployment is the endpoint's current one (or `held` is a binding not yet released)
+  // and the lag window and deadline allow.
+  bool retry_refused_call(const Route& route, RefusalRetry& refused, TimePoint deadline,
+                          const QueryBinding* held = nullptr);
 
   // Throws the TimeoutError of a call whose deadline passed between attempts.
   [[noreturn]] void throw_deadline(const char* what) const;

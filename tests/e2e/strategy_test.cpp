@@ -313,12 +313,13 @@ TEST_P(GreenOnlyStrategyTest, TwoProcessesShareWhatOneLearned) {
 // A router that accepts the announced deployment up to 1 s after the announcement (routers with
 // several replicas do not change at once; PROTOCOL.md §6), and one that answers a fifth of the
 // calls to the new side with 456 for a second after accepting it. Reads and writes run without
-// pause at 1 and at 8 threads through 5 switches each: zero failed writes, every write applied
+// pause at 1 and at 8 threads through 5 switches each: zero failed queries, every write applied
 // exactly once, every read complete and correct. A read begun on the old side during a lag hold
-// is read ahead before its first row is handed over, so a drain under it re-runs it. One failure
-// is still tolerated, rarely, and counted apart: a read whose rows were delivered and whose
-// deployment then refused it (seen about once in 4 runs of the flaky-router case on a loaded
-// 2-core machine); the rules require reporting it, and it must stay under 1 % of reads.
+// is read ahead before its first row is handed over, so a drain under it re-runs it. A read whose
+// rows were delivered rides out 456s on the deployment being left within the lag window (issue
+// #11: the router refused such a fetch, about once in 10 runs of the flaky-router case, while
+// its live configuration accepted that deployment; nginx lets the workers of an earlier
+// configuration finish their connections with its routing, worker_shutdown_timeout 10 s).
 class RouterLagTest : public StrategyTest {
  protected:
   void configure(bluegreen::ControllerOptions& options) override {
@@ -333,6 +334,9 @@ class RouterLagTest : public StrategyTest {
                                "WHERE i < 2500) INSERT INTO numbers SELECT i FROM r;'";
     ASSERT_EQ(std::system(create.c_str()), 0) << create;
     options.db_path = db_path_;
+    // One batch per response: a read's rows are handed over before its last fetch, so a fetch
+    // refused after delivery would show (with 8 a response, the whole result comes in one).
+    options.v2_chunks_per_response = 1;
   }
   void TearDown() override {
     StrategyTest::TearDown();
@@ -340,8 +344,7 @@ class RouterLagTest : public StrategyTest {
   }
 
   struct Tally {
-    // `cut`: reads refused after rows were delivered (reported as the rules require).
-    std::atomic<int> reads{0}, writes{0}, failures{0}, cut{0};
+    std::atomic<int> reads{0}, writes{0}, failures{0};
     std::mutex mutex;
     std::vector<std::string> errors;
   };
@@ -374,16 +377,6 @@ class RouterLagTest : public StrategyTest {
                              "-" + std::to_string(i) + "', " + std::to_string(t) + ")");
               ++tally.writes;
             }
-          } catch (const QueryError& e) {
-            if (i % 2 == 0 && e.kind() == ErrorKind::kStrategyChanged &&
-                std::string(e.what()).find("rows had already been delivered") !=
-                    std::string::npos) {
-              ++tally.cut;
-              continue;
-            }
-            ++tally.failures;
-            std::lock_guard lock(tally.mutex);
-            tally.errors.push_back(e.what());
           } catch (const std::exception& e) {
             ++tally.failures;
             std::lock_guard lock(tally.mutex);
@@ -431,7 +424,6 @@ TEST_P(RouterLagTest, ALateRouterCausesNoFailedQueryAtOneAndEightThreads) {
         tally);
     for (const auto& e : tally.errors) ADD_FAILURE() << threads << " threads: " << e;
     EXPECT_EQ(tally.failures.load(), 0) << threads << " threads";
-    EXPECT_LE(tally.cut.load() * 100, tally.reads.load()) << "reads cut after delivery stay rare";
     EXPECT_GT(tally.reads.load(), 0);
     EXPECT_GT(tally.writes.load(), 0);
     EXPECT_EQ(written(round), tally.writes.load()) << "every write applied exactly once";
@@ -455,7 +447,8 @@ TEST_P(RouterLagTest, AnInconsistentRouterCausesNoFailedQuery) {
       tally);
   for (const auto& e : tally.errors) ADD_FAILURE() << e;
   EXPECT_EQ(tally.failures.load(), 0);
-  EXPECT_LE(tally.cut.load() * 100, tally.reads.load()) << "reads cut after delivery stay rare";
+  EXPECT_GT(tally.reads.load(), 0);
+  EXPECT_GT(tally.writes.load(), 0);
   EXPECT_EQ(written("flaky"), tally.writes.load()) << "every write applied exactly once";
 }
 

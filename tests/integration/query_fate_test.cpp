@@ -44,6 +44,9 @@ using Clock = std::chrono::steady_clock;
 //                      (456) every call until...
 //   "SELECT retiring"  ...blue's second fetch of it: 456, and green accepts from then on (the
 //                      router took green and blue finished draining under the read)
+//   "SELECT lagging"   blue's first fetch answer announces green; its second fetch is refused
+//                      (456, the gateway's form) 3 times by a router that has not changed
+//                      everywhere yet, then served (the query still holds blue's drain)
 //   anything else      OK; 3 batches of 100 rows, then the end
 class ScriptedBackend final : public QueryEngineService::Service {
  public:
@@ -104,6 +107,15 @@ class ScriptedBackend final : public QueryEngineService::Service {
     }
     if (n == 1 && sql == "SELECT slow") std::this_thread::sleep_for(1500ms);
     if (n == 1 && sql == "SELECT broken") return {grpc::StatusCode::UNAVAILABLE, "reset"};
+    if (sql == "SELECT lagging" && strategy_of(ctx) == "blue") {
+      if (n == 0) res->set_new_strategy("green");
+      std::lock_guard lock(mutex_);
+      if (n == 1 && lagging_refusals_ < 3) {
+        ++lagging_refusals_;
+        --fetches_[req->queryid()];  // answered by the router: the deployment consumed nothing
+        return {grpc::StatusCode::UNKNOWN, "status: 456"};
+      }
+    }
     if (n == 1 && sql == "SELECT retiring" && strategy_of(ctx) == "blue") {
       green_accepts_ = true;
       return {grpc::StatusCode::UNKNOWN, "status: 456"};
@@ -133,6 +145,10 @@ class ScriptedBackend final : public QueryEngineService::Service {
     return executes_[sql];
   }
   int clears() const { return clears_.load(); }
+  int lagging_refusals() {
+    std::lock_guard lock(mutex_);
+    return lagging_refusals_;
+  }
 
  private:
   static std::string strategy_of(const grpc::ServerContext* ctx) {
@@ -152,6 +168,7 @@ class ScriptedBackend final : public QueryEngineService::Service {
   std::map<std::string, std::string> sql_;
   std::map<std::string, int> executes_;
   std::map<std::string, int> fetches_;
+  int lagging_refusals_ = 0;
 };
 
 class QueryFateTest : public ::testing::Test {
@@ -206,6 +223,31 @@ TEST_F(QueryFateTest, AReadBegunOnARetiringDeploymentLosesNoRowWhenItIsCut) {
   EXPECT_EQ(s.active, "green");
   EXPECT_EQ(s.counters.lost_queries, 0U);
   EXPECT_EQ(s.counters.reruns, 1U);
+}
+
+// Issue #11: a read whose rows were delivered, on a deployment a switch is leaving, has a later
+// fetch refused by a router that has not changed everywhere at once (an nginx worker finishing
+// its connections with the previous routing). The query still holds that deployment's drain, so
+// the refusal cannot mean it drained: the fetch is repeated within the lag window, and the read
+// ends complete, in order, run once, instead of being reported lost.
+TEST_F(QueryFateTest, ADeliveredReadsFetchRefusedOnTheDeploymentBeingLeftIsNotLost) {
+  Connection connection(options());
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT lagging");
+  std::int64_t expected = 0;
+  while (auto batch = cursor.next_batch()) {
+    ASSERT_EQ(connection.strategy().pending, "green") << "announced by the first fetch";
+    for (const auto v : batch->column(0).values<std::int64_t>()) {
+      ASSERT_EQ(v, expected) << "a row skipped or repeated";
+      ++expected;
+    }
+  }
+  EXPECT_EQ(expected, 300);
+  EXPECT_EQ(backend_.lagging_refusals(), 3) << "the router refused the second fetch 3 times";
+  EXPECT_EQ(backend_.executes("SELECT lagging"), 1);
+  const auto s = connection.strategy();
+  EXPECT_EQ(s.counters.lost_queries, 0U);
+  EXPECT_EQ(s.counters.reruns, 0U);
 }
 
 // The first wave executed such a write three times.

@@ -1145,6 +1145,53 @@ TEST_F(CallRunnerTest, ARefusedBoundCallOnALeftDeploymentGoesToTheQueryAtOnce) {
   state->release(*q.binding);
 }
 
+// Issue #11: a query that can no longer run again (rows of its result were delivered) still
+// holds the deployment being left, which a router retires only once it has drained; a router
+// whose workers or replicas have not all changed yet may still refuse the query's calls for a
+// moment. With Refused::kRideOut such a call is repeated within the lag window, not lost.
+TEST_F(CallRunnerTest, ARefusedBoundCallRiddenOutOnALeftDeploymentIsRepeated) {
+  cluster.serve(true, true);
+  auto r = runner();
+  auto q = r->run_bound(call(), 60s);
+  state->observe_new_strategy(kBlue, "green");  // blue is being left
+  cluster.refuse_next(kBlue, 4);
+  const TimePoint start = clock.now();
+  const Reply reply =
+      r->call_bound(q.route, *q.binding, call(), Repeat::kUnsafe, 60s, Refused::kRideOut);
+  EXPECT_EQ(reply.served_by, kBlue);
+  EXPECT_LE(clock.now() - start, 2s) << "within the lag window";
+  EXPECT_EQ(state->word().active, kBlue) << "the switch still waits for the query";
+  EXPECT_EQ(state->word().pending, kGreen);
+  state->release(*q.binding);
+}
+
+TEST_F(CallRunnerTest, ARiddenOutRefusalThatLastsTheLagWindowGoesToTheQuery) {
+  cluster.serve(true, true);
+  auto r = runner();
+  auto q = r->run_bound(call(), 60s);
+  state->observe_new_strategy(kBlue, "green");
+  cluster.serve(false, true);  // blue really went (a drain timeout ended the query)
+  const TimePoint start = clock.now();
+  EXPECT_THROW(r->call_bound(q.route, *q.binding, call(), Repeat::kUnsafe, 60s, Refused::kRideOut),
+               Error);
+  EXPECT_LE(clock.now() - start, 2s);
+  EXPECT_GE(clock.now() - start, 1s);
+  state->release(*q.binding);
+}
+
+TEST_F(CallRunnerTest, ARefusalIsNotRiddenOutForAReleasedBinding) {
+  cluster.serve(true, true);
+  auto r = runner();
+  auto q = r->run_bound(call(), 60s);
+  state->observe_new_strategy(kBlue, "green");
+  state->release(*q.binding);  // cancelled or evicted: it no longer holds blue's drain
+  cluster.serve(false, true);
+  const TimePoint start = clock.now();
+  EXPECT_THROW(r->call_bound(q.route, *q.binding, call(), Repeat::kUnsafe, 60s, Refused::kRideOut),
+               Error);
+  EXPECT_EQ(clock.now(), start) << "no pause";
+}
+
 TEST_F(CallRunnerTest, RefusalsBeyondTheLagWindowGoToTheQuery) {
   cluster.serve(true, true);
   auto r = runner();
