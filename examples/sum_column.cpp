@@ -34,7 +34,7 @@ int main() try {
     const std::span<const double> values = discount.values<double>();
     for (std::int64_t row = 0; row < batch.num_rows(); ++row) {
       if (discount.is_null(row)) {
-        ++nulls;  // the value stored at a null row is a placeholder: skip it
+        ++nulls;  // a null row stores no meaningful value: skip it
         continue;
       }
       sum += values[discount.is_constant() ? 0 : static_cast<std::size_t>(row)];
