@@ -34,7 +34,7 @@ RunnerHooks counting_hooks(std::atomic<int>* authentications) {
             if (authentications) ++*authentications;
             return std::string("session");
           },
-          [](TimePoint) {}};
+          [](TimePoint) { return false; }};
 }
 
 void BM_RunCall(benchmark::State& state) {
