@@ -54,15 +54,6 @@ std::string_view column_text(sqlite3_stmt* stmt, int col) {
               : std::string_view();
 }
 
-// Rough encoded size of a cell, for the batch byte limit.
-std::size_t cell_bytes(sqlite3_stmt* stmt, int col) {
-  const int type = sqlite3_column_type(stmt, col);
-  if (type == SQLITE_TEXT || type == SQLITE_BLOB) {
-    return 5 + static_cast<std::size_t>(sqlite3_column_bytes(stmt, col));
-  }
-  return 9;
-}
-
 }  // namespace
 
 Query::Query(std::string id, const Database& database, std::string sql)
@@ -226,9 +217,7 @@ std::string Query::next_batch(const BatchLimits& limits) {
   while (has_row_ && rows < limits.max_rows && (rows == 0 || bytes < limits.max_bytes)) {
     for (std::size_t c = 0; c < types_.size(); ++c) {
       const int col = static_cast<int>(c);
-      wire::ColumnBuilder& out = columns[c];
-      bytes += cell_bytes(stmt_, col);
-      append_cell(out, types_[c], stmt_, col, names_[c]);
+      bytes += append_cell(columns[c], types_[c], stmt_, col, names_[c]);
     }
     ++rows;
     has_row_ = step();

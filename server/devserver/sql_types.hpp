@@ -46,12 +46,20 @@ struct ParsedTimestamp {
 };
 std::optional<ParsedTimestamp> parse_timestamp(std::string_view text);
 std::optional<int128> parse_decimal(std::string_view text, std::int32_t scale);
+// The unscaled DECIMAL(p,`scale`) value of a REAL that SQLite holds in a DECIMAL column, without
+// rendering it as text: the value parse_decimal() gives for SQLite's own text of `value` whenever
+// this returns one. It returns one only when `value` is the double nearest to a decimal of at most
+// 15 significant digits and `scale` fraction digits (SQLite renders such a double as exactly that
+// decimal); nullopt otherwise (then the text decides: 1.005 is not 1.005 as a double).
+std::optional<int128> decimal_from_real(double value, std::int32_t scale);
 
-// Appends the value of column `col` of `stmt`'s current row to `out` as `type` (NULL as null).
-// Throws EngineError(kInternal) naming the column (`name`) and the value when it does not fit
-// the type (text that is not a date in a DATE column, a 64-bit value in an INTEGER one, ...).
-void append_cell(wire::ColumnBuilder& out, const ColumnType& type, sqlite3_stmt* stmt, int col,
-                 std::string_view name);
+// Appends the value of column `col` of `stmt`'s current row to `out` as `type` (NULL as null) and
+// returns its rough encoded size (for a batch's byte limit): 5 + its length for TEXT and BLOB
+// storage, else 9. Throws EngineError(kInternal) naming the column (`name`) and the value when it
+// does not fit the type (text that is not a date in a DATE column, a 64-bit value in an INTEGER
+// one, ...).
+std::size_t append_cell(wire::ColumnBuilder& out, const ColumnType& type, sqlite3_stmt* stmt,
+                        int col, std::string_view name);
 
 // Days since 1970-01-01 of a proleptic Gregorian date.
 std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day);
