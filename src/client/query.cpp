@@ -353,11 +353,17 @@ void Query::start_download(const QueryOptions& options) {
   DownloadAhead::Limits limits;
   limits.responses = static_cast<std::size_t>(o.download_ahead);
   limits.bytes = static_cast<std::size_t>(o.download_ahead_bytes);
-  // Each background fetch is one call with a deadline of its own, as long as the call that
-  // started the downloading was given (its timeout, or the connection's default); the caller's
-  // token is not passed down (next() lets it interrupt the downloading while the caller waits).
+  // Each background fetch is one call with a deadline of its own: a fetch's default
+  // (grpc.prepare_timeout), or the timeout of the call that started the downloading when that is
+  // longer. Never shorter: that call ends at its own deadline, and a fetch running ahead that is
+  // cut at a caller's short timeout may have consumed rows, so a caller polling with short
+  // timeouts would lose its result for nothing (the caller's wait is bounded by next(), and its
+  // deadline still stops the downloading while it waits). The caller's token is not passed down
+  // (next() lets it interrupt the downloading while the caller waits).
   QueryOptions per_fetch;
-  per_fetch.timeout = options.timeout;
+  per_fetch.timeout =
+      std::max(options.timeout,
+               std::chrono::duration_cast<std::chrono::milliseconds>(o.grpc.prepare_timeout));
   // The lambda's own copy of the fetch session: a V2 response may replace it for the fetches
   // after it; the owner learns of it when it takes that response (accept()).
   auto fetch = [this, per_fetch,
@@ -460,6 +466,20 @@ void Query::take_downloaded(strategy::TimePoint until, const QueryOptions& optio
       throw TimeoutError(ErrorKind::kTimeout,
                          "Cursor::next_batch: no response before the call's deadline; the fetch in "
                          "flight was cut, so the result's position is unknown");
+    }
+    if (e.cause() == FailureCause::kDeadline) {
+      // A fetch running ahead passed its own deadline (not this call's, which next() watched):
+      // it may have consumed rows. This call did not time out; the result's position is lost.
+      unknown_position_ = "a fetch running ahead passed its own deadline";
+      forget(true);
+      ErrorContext context = e.context();
+      context.retryable = false;
+      throw QueryError(ErrorKind::kResultPositionUnknown,
+                       "Cursor::next_batch: a fetch running ahead of the caller (download-ahead) "
+                       "passed its own deadline, so the result's position is unknown and rows "
+                       "could be missing; run the statement again to read its result (" +
+                           std::string(e.what()) + ")",
+                       context);
     }
     recover_from_failed_fetch(e, until, options);
   }

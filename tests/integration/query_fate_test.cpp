@@ -449,6 +449,8 @@ TEST_F(QueryFateTest, ABackslashInACatalogLessStringParameterNeedsADeclaredDiale
 //   "SELECT late-break" 40 rows in three responses, then UNAVAILABLE
 //   "SELECT big"       8 responses of one chunk of 1,000 rows (9,000 bytes decoded each)
 //   "SELECT midswitch" 30 rows in three responses; the second, from blue, announces green
+//   "SELECT slowly"    30 rows in three responses; the second answers after 400 ms
+//   "SELECT slower"    the same, the second answering after 1,500 ms
 class V2Backend final : public QueryEngineService::Service {
  public:
   static constexpr int kZeroBytes = -1;
@@ -457,6 +459,7 @@ class V2Backend final : public QueryEngineService::Service {
     bool end = false;
     grpc::StatusCode failure = grpc::StatusCode::OK;
     bool stall = false;  // answers only once the client cancels the call (or after 10 s)
+    std::chrono::milliseconds delay{0};  // answers after this long (unless the client gives up)
   };
 
   explicit V2Backend(bool offers_v2) : offers_v2_(offers_v2) {}
@@ -518,6 +521,10 @@ class V2Backend final : public QueryEngineService::Service {
     }
     fetch_seen_.notify_all();
     if (!offers_v2_) return {grpc::StatusCode::UNIMPLEMENTED, "no such method"};
+    if (const auto delay = delay_of(req->queryid()); delay.count() > 0) {
+      const auto until = Clock::now() + delay;
+      while (!ctx->IsCancelled() && Clock::now() < until) std::this_thread::sleep_for(2ms);
+    }
     if (stalls(req->queryid())) {
       // Consumed like any fetch; answers when the client gives up on it.
       const auto until = Clock::now() + 10s;
@@ -647,6 +654,11 @@ class V2Backend final : public QueryEngineService::Service {
       return {{{10, 10}}, {{10}}, {{10}}, {{}, false, grpc::StatusCode::UNAVAILABLE}};
     }
     if (sql == "SELECT midswitch") return {{{10}}, {{10}}, {{10}, true}};
+    if (sql == "SELECT slowly" || sql == "SELECT slower") {
+      Step second{{10}};
+      second.delay = sql == "SELECT slowly" ? 400ms : 1500ms;
+      return {{{10}}, second, {{10}, true}};
+    }
     if (sql == "SELECT resession") return {{{10}}, {{10}}, {{10}, true}};
     if (sql == "SELECT big") {
       std::vector<Step> steps(8, Step{{1000}});
@@ -676,6 +688,14 @@ class V2Backend final : public QueryEngineService::Service {
     const auto& metadata = ctx->client_metadata();
     const auto it = metadata.find("strategy");
     return it == metadata.end() ? std::string() : std::string(it->second.data(), it->second.size());
+  }
+  // How long the query's next V2 fetch waits before it answers (one fetch in flight per query:
+  // the step cannot change meanwhile).
+  std::chrono::milliseconds delay_of(const std::string& query_id) {
+    std::lock_guard lock(mutex_);
+    const std::vector<Step> steps = script(sql_[query_id]);
+    const auto n = static_cast<std::size_t>(v2_responses_[query_id]);
+    return n < steps.size() ? steps[n].delay : std::chrono::milliseconds(0);
   }
   // The query's next V2 fetch is a stalling step (it is then counted as answered).
   bool stalls(const std::string& query_id) {
@@ -1116,6 +1136,56 @@ TEST_F(DownloadAheadTest, TheCallsDeadlineCutsTheFetchInFlightAndThePositionIsUn
     EXPECT_EQ(e.kind(), ErrorKind::kResultPositionUnknown) << e.what();
   }
   EXPECT_EQ(backend_->v2_fetches(), 2);
+}
+
+// The call that started the downloading had a short timeout and ended (the caller works on its
+// rows, as the Python package does between batches): the fetches ahead are not cut at that
+// timeout, so the result stays readable. Before, the fetch ahead got the first call's 150 ms,
+// passed it at the server's 400 ms, and the next next_batch() reported a timeout it never had.
+TEST_F(DownloadAheadTest,
+       AShortTimeoutOfTheCallThatStartedTheDownloadingDoesNotCutTheFetchesAhead) {
+  Connection connection(ahead(2));
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT slowly");
+  QueryOptions quick;
+  quick.timeout = 150ms;
+  std::int64_t expected = 0;
+  auto first = cursor.next_batch(quick);
+  ASSERT_TRUE(first);
+  for (const auto v : first->column(0).values<std::int64_t>()) EXPECT_EQ(v, expected++);
+  while (auto batch = cursor.next_batch()) {
+    for (const auto v : batch->column(0).values<std::int64_t>()) EXPECT_EQ(v, expected++);
+  }
+  EXPECT_EQ(expected, 30) << "every row, in order";
+  EXPECT_EQ(backend_->v2_fetches(), 3);
+}
+
+// A fetch running ahead that passes its own deadline (here the fetches' default, 1 s, against a
+// server that answers in 1.5 s) may have consumed rows: the call that finds it reports the
+// result's position unknown, not a timeout of its own (its 5 s did not pass).
+TEST_F(DownloadAheadTest, AFetchAheadPastItsOwnDeadlineLeavesThePositionUnknownNotATimeout) {
+  ConnectionOptions o = ahead(2);
+  o.grpc.prepare_timeout = 1s;
+  Connection connection(o);
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT slower");
+  ASSERT_TRUE(cursor.next_batch());
+  QueryOptions patient;
+  patient.timeout = 5s;
+  const auto started = Clock::now();
+  try {
+    (void)cursor.next_batch(patient);
+    FAIL() << "a fetch past its deadline delivered rows";
+  } catch (const QueryError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kResultPositionUnknown) << e.what();
+  }
+  EXPECT_LT(Clock::now() - started, 4s);
+  try {
+    (void)cursor.next_batch();
+    FAIL() << "a result whose position is unknown went on";
+  } catch (const QueryError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kResultPositionUnknown) << e.what();
+  }
 }
 
 TEST_F(DownloadAheadTest, ClearAndDestructionStopTheFetchInFlightPromptly) {
