@@ -89,6 +89,10 @@ int main(int argc, char** argv) {
   }
   e6data::ConnectionOptions options;
   const auto colon = endpoint.rfind(':');
+  if (colon == std::string::npos || colon == 0 || std::atoi(endpoint.c_str() + colon + 1) <= 0) {
+    std::fprintf(stderr, "HOST:PORT expected, got '%s'\n", endpoint.c_str());
+    return 2;
+  }
   options.host = endpoint.substr(0, colon);
   options.port = std::atoi(endpoint.c_str() + colon + 1);
   options.username = "demo";
@@ -112,10 +116,11 @@ int main(int argc, char** argv) {
       cursor.clear();
       const double seconds = std::chrono::duration<double>(SteadyClock::now() - t0).count();
       const double used = cpu_seconds() - cpu0;
-      if (rows == 0 || checksum == 0) {
-        std::fprintf(stderr, "the read gave no rows or no numbers\n");
+      if (rows == 0) {
+        std::fprintf(stderr, "the read gave no rows\n");
         return 1;
       }
+      if (round == 0) std::printf("checksum %.6g\n", checksum);  // keeps the work observable
       if (round > 0) {
         rate.push_back(static_cast<double>(rows) / seconds);
         cpu.push_back(used * 1e6 / static_cast<double>(rows));

@@ -34,7 +34,7 @@ RunnerHooks counting_hooks(std::atomic<int>* authentications) {
             if (authentications) ++*authentications;
             return std::string("session");
           },
-          [](TimePoint) { return false; }};
+          [](TimePoint) { return false; }, [](TimePoint) { return std::string("active"); }};
 }
 
 void BM_RunCall(benchmark::State& state) {

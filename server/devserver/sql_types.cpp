@@ -166,6 +166,44 @@ std::optional<ParsedTimestamp> parse_timestamp(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// "1.25e-3" -> "0.00125": the mantissa's digits with the point moved by the exponent; nullopt
+// when the text is not digits[.digits]e[+-]digits or the exponent is beyond +-400 (DECIMAL128
+// has 38 digits: such a value is 0 at any scale or does not fit).
+std::optional<std::string> without_exponent(std::string_view mantissa, std::string_view exponent) {
+  bool exponent_negative = false;
+  if (!exponent.empty() && (exponent.front() == '-' || exponent.front() == '+')) {
+    exponent_negative = exponent.front() == '-';
+    exponent.remove_prefix(1);
+  }
+  if (exponent.empty() || exponent.size() > 3) return std::nullopt;
+  int shift = 0;
+  for (const char c : exponent) {
+    if (c < '0' || c > '9') return std::nullopt;
+    shift = shift * 10 + (c - '0');
+  }
+  if (shift > 400) return std::nullopt;
+  if (exponent_negative) shift = -shift;
+  const std::size_t point = mantissa.find('.');
+  std::string digits(mantissa.substr(0, point));
+  if (point != std::string_view::npos) digits += mantissa.substr(point + 1);
+  if (digits.empty()) return std::nullopt;
+  for (const char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;  // a second point, a sign, anything else
+  }
+  const long at =
+      static_cast<long>(point == std::string_view::npos ? mantissa.size() : point) + shift;
+  if (at <= 0) return "0." + std::string(static_cast<std::size_t>(-at), '0') + digits;
+  if (static_cast<std::size_t>(at) >= digits.size()) {
+    return digits + std::string(static_cast<std::size_t>(at) - digits.size(), '0');
+  }
+  return digits.substr(0, static_cast<std::size_t>(at)) + "." +
+         digits.substr(static_cast<std::size_t>(at));
+}
+
+}  // namespace
+
 std::optional<int128> parse_decimal(std::string_view text, std::int32_t scale) {
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
   while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
@@ -175,6 +213,14 @@ std::optional<int128> parse_decimal(std::string_view text, std::int32_t scale) {
     text.remove_prefix(1);
   }
   if (text.empty()) return std::nullopt;
+  // SQLite writes a REAL below 1e-4 (or of more than 15 integer digits) with an exponent.
+  std::string plain;
+  if (const auto e = text.find_first_of("eE"); e != std::string_view::npos) {
+    auto shifted = without_exponent(text.substr(0, e), text.substr(e + 1));
+    if (!shifted) return std::nullopt;
+    plain = std::move(*shifted);
+    text = plain;
+  }
   // DECIMAL128 holds at most 38 digits (10^38 - 1 fits in 127 bits).
   int128 max38 = 1;
   for (int i = 0; i < 38; ++i) max38 *= 10;

@@ -38,7 +38,7 @@ ColumnType column_type_from_storage(int storage_class);
 //   DATE          YYYY-MM-DD                                   -> epoch microseconds (midnight UTC)
 //   TIMESTAMP     YYYY-MM-DD[T| ]HH:MM:SS[.f{1,6}][Z|+HH:MM]    -> epoch microseconds (UTC)
 //   TIMESTAMPTZ   same; the offset text becomes the zone ("Z", "+05:30"; none -> "UTC")
-//   DECIMAL(p,s)  [-]digits[.digits] (rounded half away from zero to s digits)
+//   DECIMAL(p,s)  [-]digits[.digits][e[+-]digits] (rounded half away from zero to s digits)
 std::optional<std::int64_t> parse_date(std::string_view text);
 struct ParsedTimestamp {
   std::int64_t epoch_us = 0;

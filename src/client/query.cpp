@@ -432,14 +432,14 @@ void Query::take_downloaded(strategy::TimePoint until, const QueryOptions& optio
                            "rows (nothing was consumed: a later next_batch() reads on)");
     }
     const bool past_deadline = connection_->endpoint->clock().now() >= until;
-    if (wait == DownloadAhead::Wait::kDeadline || past_deadline ||
-        (response.nothing_ready && !response.cut)) {
+    if (wait == DownloadAhead::Wait::kDeadline || past_deadline) {
       throw TimeoutError(ErrorKind::kTimeout,
                          "Cursor::next_batch: query " + query_id_ +
                              " had no rows ready before the call's deadline (nothing was "
                              "consumed: a later next_batch() reads on)");
     }
-    // Interrupted before this call (an earlier call's token): read on from here.
+    // Interrupted before this call (an earlier call's token), or the fetches ahead found nothing
+    // ready until their own deadline (not this call's): read on from here, within this call's.
     std::size_t bytes = 0;
     (void)fetch_more(until, options, bytes);
     if (!exhausted_) start_download(options);
@@ -461,17 +461,18 @@ void Query::take_downloaded(strategy::TimePoint until, const QueryOptions& optio
         !caller_cancelled) {
       // Cut at this call's deadline while it waited: the fetch may have consumed rows, as a
       // fetch past its deadline on the caller's path.
-      unknown_position_ = "a fetch was cut at the call's deadline";
-      forget(true);
+      lose_position_after_fetch("a fetch was cut at the call's deadline");
       throw TimeoutError(ErrorKind::kTimeout,
                          "Cursor::next_batch: no response before the call's deadline; the fetch in "
                          "flight was cut, so the result's position is unknown");
     }
-    if (e.cause() == FailureCause::kDeadline) {
-      // A fetch running ahead passed its own deadline (not this call's, which next() watched):
-      // it may have consumed rows. This call did not time out; the result's position is lost.
-      unknown_position_ = "a fetch running ahead passed its own deadline";
-      forget(true);
+    const bool past_deadline = connection_->endpoint->clock().now() >= until;
+    if (e.cause() == FailureCause::kDeadline && !response.cut && !past_deadline) {
+      // A fetch running ahead passed its own deadline (not this call's, which has time left): it
+      // may have consumed rows. This call did not time out; the result's position is lost. (A
+      // fetch cut at this call's deadline that gRPC reports as DEADLINE_EXCEEDED goes on to
+      // judge() below: a TimeoutError of this call, as on the caller's path.)
+      lose_position_after_fetch("a fetch running ahead passed its own deadline");
       ErrorContext context = e.context();
       context.retryable = false;
       throw QueryError(ErrorKind::kResultPositionUnknown,
@@ -544,6 +545,17 @@ void Query::decode_chunks(const std::vector<std::string_view>& chunks, FetchedRe
     out.decoded_bytes += decoded_bytes(batch);
     out.batches.push_back(std::move(batch));
   }
+}
+
+void Query::lose_position_after_fetch(std::string why) {
+  // As judge() does for a failure it reports: counted as a lost query, and its id kept for
+  // messages (no call uses it again; forget() handed its clear off).
+  const std::string lost_query = query_id_;
+  unknown_position_ = std::move(why);
+  forget(true);
+  connection_->endpoint->counters().lost_queries.fetch_add(1);
+  std::lock_guard lock(identity_mutex_);
+  query_id_ = lost_query;
 }
 
 void Query::lose_position_to(const DecodeError& e) {

@@ -144,6 +144,8 @@ class Query {
                                  const QueryOptions& options);
   // A response could not be decoded: it was consumed, so the result's position is unknown.
   void lose_position_to(const DecodeError& e);
+  // A fetch that may have consumed rows failed: the result's position is unknown (`why`).
+  void lose_position_after_fetch(std::string why);
   // Download-ahead: starts it after a fetch that did not end the result (when enabled), takes
   // its next response at the caller's position, and stops it (joins its thread).
   void start_download(const QueryOptions& options);

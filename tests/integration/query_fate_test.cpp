@@ -451,6 +451,7 @@ TEST_F(QueryFateTest, ABackslashInACatalogLessStringParameterNeedsADeclaredDiale
 //   "SELECT midswitch" 30 rows in three responses; the second, from blue, announces green
 //   "SELECT slowly"    30 rows in three responses; the second answers after 400 ms
 //   "SELECT slower"    the same, the second answering after 1,500 ms
+//   "SELECT dawdle"    10 rows, then 25 responses with nothing ready, then 10 rows and the end
 class V2Backend final : public QueryEngineService::Service {
  public:
   static constexpr int kZeroBytes = -1;
@@ -654,6 +655,12 @@ class V2Backend final : public QueryEngineService::Service {
       return {{{10, 10}}, {{10}}, {{10}}, {{}, false, grpc::StatusCode::UNAVAILABLE}};
     }
     if (sql == "SELECT midswitch") return {{{10}}, {{10}}, {{10}, true}};
+    if (sql == "SELECT dawdle") {
+      std::vector<Step> steps(27);
+      steps.front() = Step{{10}};
+      steps.back() = Step{{10}, true};
+      return steps;
+    }
     if (sql == "SELECT slowly" || sql == "SELECT slower") {
       Step second{{10}};
       second.delay = sql == "SELECT slowly" ? 400ms : 1500ms;
@@ -1186,6 +1193,28 @@ TEST_F(DownloadAheadTest, AFetchAheadPastItsOwnDeadlineLeavesThePositionUnknownN
   } catch (const QueryError& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kResultPositionUnknown) << e.what();
   }
+}
+
+// The fetches ahead found nothing ready until their own deadline (1 s here; the server has
+// nothing for about 2 s): nothing was consumed, so the call that finds this, with time left of
+// its own, reads on within its deadline instead of reporting a timeout it did not have.
+TEST_F(DownloadAheadTest, FetchesAheadThatFindNothingReadyUntilTheirDeadlineLeaveTheReadGoingOn) {
+  ConnectionOptions o = ahead(2);
+  o.grpc.prepare_timeout = 1s;
+  Connection connection(o);
+  Cursor cursor = connection.cursor();
+  cursor.execute("SELECT dawdle");
+  std::int64_t expected = 0;
+  auto first = cursor.next_batch();  // starts the downloading: the fetches' default, 1 s
+  ASSERT_TRUE(first);
+  for (const auto v : first->column(0).values<std::int64_t>()) EXPECT_EQ(v, expected++);
+  QueryOptions patient;
+  patient.timeout = 8s;
+  while (auto batch = cursor.next_batch(patient)) {
+    for (const auto v : batch->column(0).values<std::int64_t>()) EXPECT_EQ(v, expected++);
+  }
+  EXPECT_EQ(expected, 20) << "every row, in order";
+  EXPECT_EQ(backend_->v2_fetches(), 27) << "each response asked for once";
 }
 
 TEST_F(DownloadAheadTest, ClearAndDestructionStopTheFetchInFlightPromptly) {

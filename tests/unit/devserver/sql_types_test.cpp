@@ -60,6 +60,18 @@ TEST(SqlTypes, DecimalsParseExactlyAtTheirScale) {
   EXPECT_EQ(wire::format_decimal(*parse_decimal("-0.125", 2), 2), "-0.13");
   EXPECT_EQ(wire::format_decimal(*parse_decimal("99999999999999999999999999999999999999", 0), 0),
             "99999999999999999999999999999999999999");
+  // SQLite's text of a REAL below 1e-4 has an exponent.
+  EXPECT_EQ(wire::format_decimal(*parse_decimal("1.0e-05", 5), 5), "0.00001");
+  EXPECT_EQ(wire::format_decimal(*parse_decimal("1.0e-05", 2), 2), "0.00");
+  EXPECT_EQ(wire::format_decimal(*parse_decimal("-2.5E-3", 2), 2), "0.00");
+  EXPECT_EQ(wire::format_decimal(*parse_decimal("-5e-3", 2), 2), "-0.01");  // half away from zero
+  EXPECT_EQ(wire::format_decimal(*parse_decimal("1.5e+3", 0), 0), "1500");
+  EXPECT_EQ(wire::format_decimal(*parse_decimal("12.5e1", 1), 1), "125.0");
+  EXPECT_FALSE(parse_decimal("1e400", 0));  // past 38 digits
+  EXPECT_FALSE(parse_decimal("1e", 2));
+  EXPECT_FALSE(parse_decimal("e5", 2));
+  EXPECT_FALSE(parse_decimal("1.2e3.4", 2));
+  EXPECT_FALSE(parse_decimal("1e-4000", 2));
   EXPECT_FALSE(parse_decimal("1.2.3", 2));
   EXPECT_FALSE(parse_decimal("abc", 2));
   EXPECT_FALSE(parse_decimal("", 2));
@@ -115,8 +127,10 @@ TEST(SqlTypes, ADecimalReadFromItsDoubleEqualsTheDecimalOfSqlitesText) {
   }
   // Any double at all: wherever the fast path answers, it agrees with the text.
   for (int i = 0; i < 100000; ++i) {
+    // Up to 2^53 times 2^-173 .. 2^26: the smallest and the largest SQLite writes with an
+    // exponent.
     const double v =
-        std::ldexp(static_cast<double>(random() >> 11), static_cast<int>(random() % 80) - 60);
+        std::ldexp(static_cast<double>(random() >> 11), static_cast<int>(random() % 200) - 173);
     (void)check(i % 2 ? -v : v, static_cast<std::int32_t>(random() % 16));
   }
   // Where the double is not the decimal it looks like, the text decides (it rounds half away
@@ -130,6 +144,8 @@ TEST(SqlTypes, ADecimalReadFromItsDoubleEqualsTheDecimalOfSqlitesText) {
   EXPECT_FALSE(decimal_from_real(99999999999999.99, 2));  // 16 digits
   EXPECT_FALSE(decimal_from_real(std::nan(""), 2));
   EXPECT_FALSE(decimal_from_real(1.5, 16));  // 10^16 and beyond: the text path
+  EXPECT_TRUE(check(1e-5, 5));               // SQLite's text is 1.0e-05
+  EXPECT_TRUE(check(-3e-7, 7));
   EXPECT_EQ(wire::format_decimal(*decimal_from_real(-1234.5, 2), 2), "-1234.50");
   EXPECT_GT(fast, 100000);
   EXPECT_GT(checked, fast);
