@@ -66,7 +66,11 @@ def run_tests(cli, cluster, endpoint):
     try:
         time.sleep(1.5)
         for i in range(5):
-            sw = cluster("switch", "--wait")
+            # Each switch is announced 400 ms before the router takes the new side: the monitor
+            # (a call every 0.1 s) sees the announcement of every switch, not only when its own
+            # call happens to fall in the moment a drain with nothing to wait for lasts (a fast
+            # machine saw none in 5 switches), and the tester rides through a lagging router.
+            sw = cluster("switch", "--wait", "--announce-lead", "400")
             check(sw.returncode == 0, f"switch {i + 1}: {sw.stderr[-300:]}")
             time.sleep(0.5)
     finally:
